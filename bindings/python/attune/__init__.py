@@ -1,0 +1,17 @@
+"""attune: adaptive-empathy personalization.
+
+Read how a customer feels (emotion scoring of text), anticipate what they will do (intent from
+behaviour), choose the message variant that fits (contextual bandit), and learn from the outcome,
+with consent, guardrails, explanations and an audit trail built in.
+
+Errors: arguments that are wrong raise ``ValueError``; everything else raises
+``attune.AttuneError`` (its ``status`` attribute names the status code, e.g. ``"io_error"``).
+"""
+
+from . import _attune
+from ._attune import AttuneError, status_name
+
+
+__version__ = _attune.__version__
+
+__all__ = ["AttuneError", "status_name", "__version__"]

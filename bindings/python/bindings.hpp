@@ -1,0 +1,10 @@
+// Internal: one bind_* function per component, called from module.cpp.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace attune::python {
+
+void bind_text(pybind11::module_& m);
+
+}  // namespace attune::python
