@@ -52,17 +52,22 @@ int main(int argc, char** argv) {
   const std::string name = argv[1];
   if (name == "--help" || name == "-h" || name == "help") return print_help(stdout);
   if (name == "--version") return version_command({});
-  for (const auto& c : commands()) {
-    if (name != c.name) continue;
-    std::vector<std::string> args(argv + 2, argv + argc);
-    try {
-      return c.run(args);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "attune %s: %s\n", c.name, e.what());
-      return 2;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "attune %s: %s (%s)\n", c.name, e.what(), attune::status_name(attune::status_of(e)));
-      return 1;
+  // A command registered as "group sub" (e.g. "select ope") is matched on two words, before a
+  // one-word command of the same group, so components can add subcommands in their own files.
+  const std::string two = argc >= 3 ? name + " " + argv[2] : std::string();
+  for (int words = 2; words >= 1; --words) {
+    for (const auto& c : commands()) {
+      if ((words == 2 ? two : name) != c.name) continue;
+      std::vector<std::string> args(argv + 1 + words, argv + argc);
+      try {
+        return c.run(args);
+      } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "attune %s: %s\n", c.name, e.what());
+        return 2;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "attune %s: %s (%s)\n", c.name, e.what(), attune::status_name(attune::status_of(e)));
+        return 1;
+      }
     }
   }
   std::fprintf(stderr, "attune: unknown command '%s'\n\n", name.c_str());
