@@ -125,12 +125,12 @@ const json& required(const json& obj, const char* key, const std::string& path) 
   return *it;
 }
 
-json parse_strict(std::string_view text) {
+json parse_strict(std::string_view text, const char* what) {
   if (text.size() > kMaxRulesJsonBytes)
-    throw invalid_argument("guardrail rules are " + std::to_string(text.size()) + " bytes, more than the limit of " +
+    throw invalid_argument(std::string(what) + " is " + std::to_string(text.size()) + " bytes, more than the limit of " +
                                std::to_string(kMaxRulesJsonBytes),
                            status::limit_exceeded);
-  text::require_utf8(text, "guardrail rules");
+  text::require_utf8(text, what);
   // nlohmann keeps the last of duplicate keys silently; a duplicated threshold could hide an
   // override, so duplicates are a parse error.
   std::vector<std::set<std::string>> keys;
@@ -348,7 +348,7 @@ std::string_view rule_kind_name(RuleKind k) noexcept {
 Guardrails::Guardrails() { compile(); }
 
 Guardrails Guardrails::from_json(std::string_view text) {
-  const json doc = parse_strict(text);
+  const json doc = parse_strict(text, "the guardrail rules");
   if (!doc.is_object()) fail("", "the rules document must be a JSON object {\"version\": 1, \"rules\": [...]}");
   check_fields(doc, "", {"format", "version", "description", "rules"});
   if (doc.contains("format") && json_string(doc["format"], "/format", 64) != "attune.guardrails")
@@ -597,6 +597,105 @@ void Guardrails::evaluate_prepared(const GuardrailContext& ctx, GuardrailResult&
   for (size_t i = 0; i < n; ++i) allowed += out.allowed[i];
   out.allowed_count = allowed;
   out.fallback_to_default = allowed == 0;
+}
+
+std::string Guardrails::evaluate_json(std::string_view request_json) const {
+  const json req = parse_strict(request_json, "the guardrail request");
+  if (!req.is_object()) fail("", "a guardrail request must be a JSON object");
+  check_fields(req, "", {"slot", "slot_tags", "now_ms", "states", "signals", "state_peaks", "recent_decisions_ms",
+                         "candidates"});
+  GuardrailContext ctx;
+  std::string slot;
+  if (req.contains("slot")) slot = json_string(req["slot"], "/slot", 256);
+  ctx.slot = slot;
+  std::vector<std::string> slot_tags;
+  if (req.contains("slot_tags")) {
+    const json& t = req["slot_tags"];
+    if (!t.is_array()) fail("/slot_tags", "must be an array of strings");
+    for (size_t i = 0; i < t.size(); ++i) slot_tags.push_back(json_string(t[i], "/slot_tags/" + std::to_string(i), 256));
+  }
+  ctx.slot_tags = slot_tags;
+  const json& now = required(req, "now_ms", "");
+  if (!now.is_number_integer()) fail("/now_ms", "must be an integer (ms since the Unix epoch)");
+  ctx.now_ms = now.get<int64_t>();
+  auto score = [](const json& v, const std::string& path) {
+    return static_cast<float>(json_number(v, path, 0.0, 1.0, false, "[0, 1]"));
+  };
+  if (req.contains("states") && !req["states"].is_null()) {
+    const json& s = req["states"];
+    StateVector st{};
+    if (s.is_array()) {
+      if (s.size() != kStateCount) fail("/states", "an array of states must have " + std::to_string(kStateCount) + " numbers");
+      for (size_t i = 0; i < kStateCount; ++i) st[i] = score(s[i], "/states/" + std::to_string(i));
+    } else if (s.is_object()) {
+      for (auto it = s.begin(); it != s.end(); ++it) {
+        const auto st_name = state_from_name(it.key());
+        if (!st_name) fail("/states/" + it.key(), "unknown marketing state");
+        st[index(*st_name)] = score(it.value(), "/states/" + it.key());
+      }
+    } else {
+      fail("/states", "must be an object {state: score}, an array of 8 scores, or null");
+    }
+    ctx.states = st;
+  }
+  std::vector<std::string> signal_names;
+  std::vector<NamedScore> signals;
+  if (req.contains("signals")) {
+    const json& s = req["signals"];
+    if (!s.is_object()) fail("/signals", "must be an object {name: score}");
+    for (auto it = s.begin(); it != s.end(); ++it) {
+      signal_names.push_back(it.key());
+      signals.push_back({std::string_view(), score(it.value(), "/signals/" + it.key())});
+    }
+    for (size_t i = 0; i < signals.size(); ++i) signals[i].name = signal_names[i];
+  }
+  ctx.signals = signals;
+  std::vector<StatePeak> peaks;
+  if (req.contains("state_peaks")) {
+    const json& ps = req["state_peaks"];
+    if (!ps.is_array()) fail("/state_peaks", "must be an array of {state, score, at_ms}");
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const std::string path = "/state_peaks/" + std::to_string(i);
+      if (!ps[i].is_object()) fail(path, "must be an object {state, score, at_ms}");
+      check_fields(ps[i], path, {"state", "score", "at_ms"});
+      const std::string name = json_string(required(ps[i], "state", path), path + "/state", 64);
+      const auto st = state_from_name(name);
+      if (!st) fail(path + "/state", "unknown marketing state '" + name + "'");
+      const json& at = required(ps[i], "at_ms", path);
+      if (!at.is_number_integer()) fail(path + "/at_ms", "must be an integer");
+      peaks.push_back({*st, score(required(ps[i], "score", path), path + "/score"), at.get<int64_t>()});
+    }
+  }
+  ctx.state_peaks = peaks;
+  std::vector<int64_t> decisions;
+  if (req.contains("recent_decisions_ms")) {
+    const json& d = req["recent_decisions_ms"];
+    if (!d.is_array()) fail("/recent_decisions_ms", "must be an array of integers");
+    for (size_t i = 0; i < d.size(); ++i) {
+      if (!d[i].is_number_integer()) fail("/recent_decisions_ms/" + std::to_string(i), "must be an integer");
+      decisions.push_back(d[i].get<int64_t>());
+    }
+  }
+  ctx.recent_decisions_ms = decisions;
+  const json& cs = required(req, "candidates", "");
+  if (!cs.is_array()) fail("/candidates", "must be an array of {id, tags}");
+  std::vector<Candidate> cands;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < cs.size(); ++i) {
+    const std::string path = "/candidates/" + std::to_string(i);
+    if (!cs[i].is_object()) fail(path, "must be an object {id, tags}");
+    check_fields(cs[i], path, {"id", "tags"});
+    Candidate c;
+    c.id = json_string(required(cs[i], "id", path), path + "/id", 256);
+    if (cs[i].contains("tags")) {
+      const json& t = cs[i]["tags"];
+      if (!t.is_array()) fail(path + "/tags", "must be an array of strings");
+      for (size_t k = 0; k < t.size(); ++k) c.tags.push_back(json_string(t[k], path + "/tags/" + std::to_string(k), 256));
+    }
+    ids.push_back(c.id);
+    cands.push_back(std::move(c));
+  }
+  return result_json(evaluate(ctx, cands), ids);
 }
 
 std::string Guardrails::result_json(const GuardrailResult& result, const std::vector<std::string>& ids) {

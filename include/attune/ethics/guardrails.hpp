@@ -242,6 +242,15 @@ class Guardrails {
     return evaluate<std::vector<Candidate>>(ctx, candidates);
   }
 
+  /// Evaluate a request given as JSON (for the C ABI, the CLI and hosts without C++ types):
+  ///   {"slot": "checkout_cta", "slot_tags": ["sales"], "now_ms": 1700000000000,
+  ///    "states": {"anxiety": 0.7, ...} or [8 numbers in MarketingState order] (optional),
+  ///    "signals": {"sadness": 0.6} (optional), "state_peaks": [{"state": "frustration",
+  ///    "score": 0.8, "at_ms": ...}] (optional), "recent_decisions_ms": [...] (optional),
+  ///    "candidates": [{"id": "buy_now", "tags": ["urgency", "sales"]}, ...]}
+  /// Unknown fields are errors (message starts with the JSON path). Returns result_json().
+  std::string evaluate_json(std::string_view request_json) const;
+
   /// The result as JSON for hosts and logs: {"allowed":[ids], "masked":[ids], "use_emotion":..,
   /// "fallback_to_default":.., "fired":[{"id","kind","reason","trigger","observed",
   /// "observed_at_ms","unknown_input","masked":[ids]}]}. `ids` name the candidates in order.
