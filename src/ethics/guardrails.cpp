@@ -722,7 +722,7 @@ std::string Guardrails::result_json(const GuardrailResult& result, const std::ve
               {"use_emotion", result.use_emotion},
               {"fallback_to_default", result.fallback_to_default},
               {"fired", std::move(fired)}}
-      .dump();
+      .dump(-1, ' ', false, json::error_handler_t::replace);  // ids are the caller's; never throw on bad UTF-8
 }
 
 }  // namespace attune::ethics

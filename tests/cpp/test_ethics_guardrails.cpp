@@ -543,3 +543,56 @@ TEST_CASE("anxious customers never keep an urgency or scarcity variant (default 
   CHECK(pressure_offered > 10000);
   CHECK(violations == 0);
 }
+
+#include "attune.h"
+
+TEST_CASE("C ABI evaluation agrees with C++", "[ethics][guardrails][capi]") {
+  const Guardrails g = Guardrails::load_default();
+  attune_guardrails* cg = nullptr;
+  REQUIRE(attune_guardrails_load(nullptr, &cg) == ATTUNE_OK);
+  const std::vector<std::string> vocab{"urgency", "scarcity", "sales", "non_sales", "calming"};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::vector<Candidate> cands(1 + rng() % 8);
+    std::vector<std::vector<const char*>> tag_ptrs(cands.size());
+    std::vector<attune_guardrail_candidate> ccands(cands.size());
+    for (size_t i = 0; i < cands.size(); ++i) {
+      cands[i].id = "v" + std::to_string(i);
+      for (const auto& t : vocab)
+        if (rng() % 3 == 0) cands[i].tags.push_back(t);
+      for (const auto& t : cands[i].tags) tag_ptrs[i].push_back(t.c_str());
+      ccands[i] = {cands[i].id.c_str(), tag_ptrs[i].data(), tag_ptrs[i].size()};
+    }
+    StateVector s;
+    for (auto& x : s) x = u(rng);
+    std::vector<int64_t> decisions;
+    for (int k = static_cast<int>(rng() % 7); k > 0; --k) decisions.push_back(NOW - static_cast<int64_t>(rng() % (30 * kHour)));
+    const std::vector<std::string> price{"price"};
+    const char* price_c[] = {"price"};
+    const bool is_price = rng() % 4 == 0;
+    GuardrailContext ctx;
+    ctx.now_ms = NOW;
+    ctx.states = s;
+    ctx.recent_decisions_ms = decisions;
+    if (is_price) ctx.slot_tags = price;
+    const GuardrailResult r = g.evaluate(ctx, cands);
+
+    attune_guardrail_context cctx;
+    attune_guardrail_context_init(&cctx);
+    cctx.now_ms = NOW;
+    cctx.states = s.data();
+    cctx.recent_decisions_ms = decisions.data();
+    cctx.recent_decision_count = decisions.size();
+    if (is_price) { cctx.slot_tags = price_c; cctx.slot_tag_count = 1; }
+    attune_guardrail_outcome out;
+    attune_guardrail_outcome_init(&out);
+    std::vector<uint8_t> mask(cands.size(), 7);
+    REQUIRE(attune_guardrails_evaluate(cg, &cctx, ccands.data(), ccands.size(), mask.data(), &out, nullptr, 0, nullptr) == ATTUNE_OK);
+    REQUIRE(mask == r.allowed);
+    REQUIRE(out.use_emotion == r.use_emotion);
+    REQUIRE(out.fallback_to_default == r.fallback_to_default);
+    REQUIRE(out.fired_count == r.fired.size());
+  }
+  attune_guardrails_free(cg);
+}
