@@ -53,7 +53,7 @@ TEST_CASE("unknown customers have no consent unless defaults say otherwise", "[e
   CHECK(permissive.status("alice", Purpose::personalization, T0) == ConsentStatus::revoked);
 }
 
-TEST_CASE("grant is effective on [granted_at, expires_at)", "[ethics][consent]") {
+TEST_CASE("grant is effective from granted_at until just before expires_at", "[ethics][consent]") {
   ConsentRegistry reg;
   reg.grant("alice", Purpose::emotion_inference, T0, T0 + kHour, "web_banner");
   CHECK_FALSE(reg.allows("alice", Purpose::emotion_inference, T0 - 1));
@@ -205,7 +205,7 @@ TEST_CASE("corrupt, truncated or mismatched blobs are rejected without change", 
   CHECK(target.serialize() == before);
 }
 
-TEST_CASE("concurrent grants, revocations and queries are safe", "[ethics][consent]") {
+TEST_CASE("concurrent grants, revocations and queries are safe", "[ethics][consent][concurrency]") {
   ConsentRegistry reg;
   std::atomic<bool> stop{false};
   std::atomic<long> queries{0};

@@ -596,3 +596,38 @@ TEST_CASE("C ABI evaluation agrees with C++", "[ethics][guardrails][capi]") {
   }
   attune_guardrails_free(cg);
 }
+
+#include <thread>
+
+TEST_CASE("one Guardrails object evaluated from many threads gives the single-threaded results",
+          "[ethics][guardrails][concurrency]") {
+  const Guardrails g = Guardrails::load_default();
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  const auto c = catalog();
+  std::vector<StateVector> states(500);
+  std::vector<std::vector<uint8_t>> expected;
+  for (auto& s : states) {
+    for (auto& x : s) x = u(rng);
+    GuardrailContext ctx;
+    ctx.now_ms = NOW;
+    ctx.states = s;
+    expected.push_back(g.evaluate(ctx, c).allowed);
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      GuardrailResult r;
+      for (int round = 0; round < 4; ++round)
+        for (size_t i = 0; i < states.size(); ++i) {
+          GuardrailContext ctx;
+          ctx.now_ms = NOW;
+          ctx.states = states[i];
+          g.evaluate(ctx, c, r);
+          mismatches[static_cast<size_t>(t)] += r.allowed != expected[i];
+        }
+    });
+  for (auto& th : threads) th.join();
+  for (int m : mismatches) CHECK(m == 0);
+}
