@@ -150,8 +150,7 @@ Scan validate(const Mapping& m, const std::string& path) {
     s.bytes += n - kJournalRecordHeaderSize;
     off += n;
   }
-  s.tail = s.torn ? off : size;
-  if (!s.torn) s.tail = std::max<std::size_t>(off, kJournalFileHeaderSize);
+  s.tail = off;  // == size unless the tail is torn
   return s;
 }
 
