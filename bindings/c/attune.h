@@ -128,6 +128,53 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* ==== Variant selection (attune::select) =================================================== */
 
+/* ==== Audit log (attune::ethics::AuditLog) ================================================= */
+
+/* The tamper-evident audit log is written by the engine; these functions let a C host check a
+ * log file and compute the pseudonyms it contains. Format, chain and threat model: docs/audit.md.
+ * All functions here are thread-safe (they keep no state). */
+
+#define ATTUNE_AUDIT_REASON_CAPACITY 192 /* bytes of attune_audit_verify_result.reason */
+#define ATTUNE_AUDIT_HASH_CHARS 64       /* hex characters of a line hash */
+#define ATTUNE_AUDIT_PSEUDONYM_CHARS 32  /* hex characters of a pseudonym */
+
+/** Outcome of attune_audit_verify. Fill with attune_audit_verify_result_init() first. */
+typedef struct attune_audit_verify_result {
+  uint32_t struct_size;    /* sizeof(attune_audit_verify_result), set by _init */
+  bool ok;                 /* true when every line verified (and the anchor matched, if given) */
+  uint64_t lines;          /* lines in the file (a last line without newline counts) */
+  uint64_t first_bad_line; /* 1-based line where tampering or damage is located; 0 when ok */
+  uint64_t head_seq;       /* seq of the last line of the verified prefix (0: none) */
+  char head_hash[ATTUNE_AUDIT_HASH_CHARS + 1];   /* hex SHA-256 of that line, NUL-terminated */
+  char reason[ATTUNE_AUDIT_REASON_CAPACITY];     /* "" when ok, else e.g. "hash mismatch (...)",
+                                                    "sequence gap (lines removed)", "inserted line",
+                                                    "lines out of order", "malformed JSON",
+                                                    "truncated last line"; NUL-terminated,
+                                                    truncated to fit */
+} attune_audit_verify_result;
+
+/** Set struct_size and defaults (ok = true, zeros, empty strings). */
+ATTUNE_API void attune_audit_verify_result_init(attune_audit_verify_result* result);
+
+/** Verify the audit log at `path` (UTF-8 file name, NUL-terminated). A broken log is not an
+ *  error: the call returns ATTUNE_OK with result->ok false. Errors: ATTUNE_E_NOT_FOUND (no such
+ *  file), ATTUNE_E_IO, ATTUNE_E_INVALID_ARGUMENT (NULL or a struct_size too small). */
+ATTUNE_API int attune_audit_verify(const char* path, attune_audit_verify_result* result);
+
+/** As attune_audit_verify, and also require the line with seq `anchor_seq` to exist and to hash
+ *  to `anchor_hash` (64 lower-case hex characters, NUL-terminated), i.e. the head a host recorded
+ *  elsewhere earlier. Detects a chain recomputed after an edit and lines cut from the end. */
+ATTUNE_API int attune_audit_verify_anchored(const char* path, uint64_t anchor_seq, const char* anchor_hash,
+                                            attune_audit_verify_result* result);
+
+/** The pseudonym of `customer_id` under `salt` (the operator's secret, >= 16 bytes; a log's
+ *  generated salt is the bytes encoded by the hex in "<log>.salt"): 32 lower-case hex characters
+ *  plus NUL written to `out`, which must hold ATTUNE_AUDIT_PSEUDONYM_CHARS + 1 bytes.
+ *  Errors: ATTUNE_E_INVALID_ARGUMENT (short salt, empty id, NULL), ATTUNE_E_INVALID_UTF8,
+ *  ATTUNE_E_LIMIT_EXCEEDED (id above 4096 bytes). */
+ATTUNE_API int attune_audit_pseudonymize(const char* salt, size_t salt_len, const char* customer_id, size_t id_len,
+                                         char* out);
+
 /* ==== Engine (attune::Engine) ============================================================== */
 
 #ifdef __cplusplus
