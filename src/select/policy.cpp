@@ -4,6 +4,7 @@
 #include "binary_io.hpp"
 
 #include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <cmath>
@@ -75,6 +76,76 @@ const Hermite& hermite() {
   return h;
 }
 
+// ---- 5-point Gauss-Legendre on [-1, 1] (Golub-Welsch), for the composite rule below. --------
+constexpr int kLegendreNodes = 5;
+struct Legendre {
+  std::array<double, kLegendreNodes> node, weight;
+};
+const Legendre& legendre() {
+  static const Legendre l = [] {
+    Eigen::MatrixXd j = Eigen::MatrixXd::Zero(kLegendreNodes, kLegendreNodes);
+    for (int i = 1; i < kLegendreNodes; ++i) j(i, i - 1) = j(i - 1, i) = i / std::sqrt(4.0 * i * i - 1.0);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(j);
+    Legendre out{};
+    for (int i = 0; i < kLegendreNodes; ++i) {
+      out.node[static_cast<size_t>(i)] = es.eigenvalues()[i];
+      const double v0 = es.eigenvectors()(0, i);
+      out.weight[static_cast<size_t>(i)] = 2.0 * v0 * v0;
+    }
+    return out;
+  }();
+  return l;
+}
+
+// Composite rule for the case Gauss-Hermite handles badly: a competitor j whose score spread is
+// much narrower than the chosen variant's turns Phi((s - m_j)/s_j) into a near-step inside the
+// integration range. Panels of at most one standard deviation of the chosen variant, refined
+// around every such step (breakpoints at m_j + {0, +-1.5, +-3, +-6} s_j), each integrated with
+// 5-point Gauss-Legendre; the integral beyond +-7 standard deviations (< 3e-12) is dropped.
+double win_probability_composite(double ma, double sa, const double* mean, const uint32_t* active,
+                                 const double* inv, size_t na) {
+  constexpr size_t kMaxBreaks = 15 + 7 * kMaxVariantsPerSlot;
+  double br[kMaxBreaks];
+  size_t nb = 0;
+  const double lo = ma - 7.0 * sa, hi = ma + 7.0 * sa;
+  for (int k = -7; k <= 7; ++k) br[nb++] = ma + k * sa;
+  static constexpr double kAround[] = {-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0};
+  for (size_t q = 0; q < na; ++q) {
+    const double mj = mean[active[q]];
+    const double sj = inv[q] > 0.0 ? 1.0 / inv[q] : 0.0;
+    if (sj >= 0.5 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
+    for (double c : kAround) {
+      const double b = mj + c * sj;
+      if (b > lo && b < hi) br[nb++] = b;
+      if (sj == 0.0) break;
+    }
+  }
+  std::sort(br, br + nb);
+  const auto& t = phi_table();
+  const auto& gl = legendre();
+  const double norm = 1.0 / (sa * std::sqrt(2.0 * 3.14159265358979323846));
+  double p = 0.0;
+  for (size_t i = 0; i + 1 < nb; ++i) {
+    const double a = br[i], b = br[i + 1];
+    if (!(b > a)) continue;
+    const double half = 0.5 * (b - a), mid = 0.5 * (a + b);
+    for (int g = 0; g < kLegendreNodes; ++g) {
+      const double s = mid + half * gl.node[static_cast<size_t>(g)];
+      const double zz = (s - ma) / sa;
+      double prod = gl.weight[static_cast<size_t>(g)] * half * norm * std::exp(-0.5 * zz * zz);
+      for (size_t q = 0; q < na && prod > 0.0; ++q) {
+        const double mj = mean[active[q]];
+        if (inv[q] > 0.0)
+          prod *= fast_phi(t, (s - mj) * inv[q]);
+        else
+          prod *= s > mj ? 1.0 : (s == mj ? 0.5 : 0.0);
+      }
+      p += prod;
+    }
+  }
+  return p;
+}
+
 bool same_options(const PolicyOptions& a, const PolicyOptions& b) {
   return a.kind == b.kind && a.model == b.model && a.regularization == b.regularization &&
          a.effective_exploration() == b.effective_exploration() && a.epsilon_decay == b.epsilon_decay &&
@@ -96,6 +167,7 @@ double thompson_win_probability(size_t which, const double* mean, const double* 
   uint32_t active[kMaxVariantsPerSlot];
   double inv[kMaxVariantsPerSlot];
   size_t na = 0;
+  bool narrow = false;
   for (size_t j = 0; j < n; ++j) {
     if (j == which) continue;
     if (sd[j] > 0.0) {
@@ -105,9 +177,14 @@ double thompson_win_probability(size_t which, const double* mean, const double* 
       if (lo > mean[j]) continue;
       inv[na] = 0.0;
     }
+    narrow |= sd[j] < 0.5 * sa;
     active[na++] = static_cast<uint32_t>(j);
   }
   if (na == 0) return 1.0;
+  if (narrow && sa > 0.0) {
+    const double p = win_probability_composite(ma, sa, mean, active, inv, na);
+    return p > 1.0 ? 1.0 : p;
+  }
   double p = 0.0;
   const int g0 = sa > 0.0 ? first : 0, g1 = sa > 0.0 ? last : 0;
   for (int g = g0; g <= g1; ++g) {
