@@ -128,6 +128,174 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* ==== Variant selection (attune::select) =================================================== */
 
+/* Catalogs of message variants, contextual-bandit policies with logged propensities, and a
+ * selector with delayed rewards. Reference: docs/selection.md and the headers in include/attune/select/.
+ *
+ * Thread-safety: attune_catalog is immutable and may be shared by threads. attune_policy and
+ * attune_selector are NOT safe for concurrent calls on one handle (choose/decide mutate the
+ * random generator and scratch space, learn/reward mutate the model): serialize calls with a
+ * mutex, or give each thread its own replica and combine them with *_merge. Different handles
+ * are independent. */
+
+typedef struct attune_catalog attune_catalog;
+typedef struct attune_policy attune_policy;
+typedef struct attune_selector attune_selector;
+
+/* Policy kinds and model layouts (attune::select::PolicyKind / ModelKind). */
+#define ATTUNE_POLICY_LINEAR_THOMPSON 0
+#define ATTUNE_POLICY_LIN_UCB 1
+#define ATTUNE_POLICY_EPSILON_GREEDY 2
+#define ATTUNE_POLICY_UNIFORM 3
+#define ATTUNE_MODEL_PER_VARIANT 0 /* one ridge model per variant over the context */
+#define ATTUNE_MODEL_SHARED 1      /* one model over context x variant-attribute interactions */
+
+/* Limits of a catalog (see docs/selection.md). */
+#define ATTUNE_SELECT_MAX_SLOTS 64
+#define ATTUNE_SELECT_MAX_VARIANTS 256
+#define ATTUNE_STATE_COUNT 8 /* marketing states, order of attune/states.hpp */
+
+/** Parse and validate a catalog from JSON (borrowed). Errors: ATTUNE_E_PARSE (malformed JSON,
+ *  duplicate key), ATTUNE_E_INVALID_ARGUMENT (unknown field, bad id, not exactly one safe default;
+ *  the message starts with the JSON path), ATTUNE_E_LIMIT_EXCEEDED, ATTUNE_E_VERSION. */
+ATTUNE_API int attune_catalog_from_json(const char* json, size_t json_len, attune_catalog** out);
+/** Read and validate a catalog file. Errors as above plus ATTUNE_E_IO. */
+ATTUNE_API int attune_catalog_load(const char* path, attune_catalog** out);
+ATTUNE_API void attune_catalog_free(attune_catalog* catalog);
+ATTUNE_API int attune_catalog_slot_count(const attune_catalog* catalog, size_t* out);
+/** Index of the slot with this id (NUL-terminated); ATTUNE_E_NOT_FOUND if none. */
+ATTUNE_API int attune_catalog_slot_index(const attune_catalog* catalog, const char* slot_id, size_t* out);
+ATTUNE_API int attune_catalog_variant_count(const attune_catalog* catalog, size_t slot, size_t* out);
+/** Index of a variant of a slot by id; ATTUNE_E_NOT_FOUND if none. */
+ATTUNE_API int attune_catalog_variant_index(const attune_catalog* catalog, size_t slot, const char* variant_id,
+                                            size_t* out);
+/** Id of a variant (two-call pattern, NUL-terminated). */
+ATTUNE_API int attune_catalog_variant_id(const attune_catalog* catalog, size_t slot, size_t variant, char* out,
+                                         size_t out_capacity, size_t* needed);
+/** Index of the slot's safe default variant. */
+ATTUNE_API int attune_catalog_safe_default(const attune_catalog* catalog, size_t slot, size_t* out);
+/** Customer-context dimension: 8 states + intents + features of the catalog's "context". */
+ATTUNE_API int attune_catalog_context_dim(const attune_catalog* catalog, size_t* out);
+
+/** Policy options; fill with attune_policy_options_init(). Fields as in attune::select::
+ *  PolicyOptions (exploration < 0 = the kind's default: Thompson scale 0.25, UCB alpha 0.15,
+ *  epsilon 0.1). */
+typedef struct attune_policy_options {
+  uint32_t struct_size;
+  int32_t kind;                 /* ATTUNE_POLICY_* (default LINEAR_THOMPSON) */
+  int32_t model;                /* ATTUNE_MODEL_* (default PER_VARIANT) */
+  double regularization;        /* ridge lambda > 0 (1.0) */
+  double exploration;           /* (-1: default of the kind) */
+  double epsilon_decay;         /* epsilon-greedy eps_t = eps0 / (1 + decay t) (0.001) */
+  double epsilon_min;           /* (0.01) */
+  double forgetting;            /* in (0, 1] (1.0 = none) */
+  uint32_t refactor_every;      /* refactorization period of the ridge model (1000) */
+  int32_t importance_weighting; /* 0/1: weight updates by min(1/propensity, max) (0) */
+  double max_importance_weight; /* (20) */
+  double min_propensity;        /* floor of Thompson propensity estimates (1e-6) */
+  uint64_t seed;                /* seed of the handle's random generator (0) */
+} attune_policy_options;
+
+ATTUNE_API void attune_policy_options_init(attune_policy_options* options);
+
+/** Result of a choice: the variant index and the probability it had under this call,
+ *  computed over the allowed variants only. */
+typedef struct attune_choice {
+  uint32_t variant;
+  double propensity;
+} attune_choice;
+
+/** Create a policy for contexts of `context_dim` doubles and `variant_count` variants with
+ *  `attr_dim` attributes each (`variant_attributes`: variant_count x attr_dim, row-major, copied;
+ *  may be NULL when attr_dim is 0). options NULL = defaults. */
+ATTUNE_API int attune_policy_create(const attune_policy_options* options, size_t context_dim, size_t variant_count,
+                                    const double* variant_attributes, size_t attr_dim, attune_policy** out);
+ATTUNE_API void attune_policy_free(attune_policy* policy);
+/** Choose among `allowed` (variant indices; NULL with count 0 = all variants). `context_len`
+ *  must equal the policy's context dimension. Errors leave the policy and its generator as they
+ *  were. */
+ATTUNE_API int attune_policy_choose(attune_policy* policy, const double* context, size_t context_len,
+                                    const uint32_t* allowed, size_t allowed_count, attune_choice* out);
+/** Probabilities of the allowed variants under this call (out[i] for allowed[i], or for
+ *  variant i when allowed is NULL); out_capacity >= number of allowed variants. */
+ATTUNE_API int attune_policy_probabilities(attune_policy* policy, const double* context, size_t context_len,
+                                           const uint32_t* allowed, size_t allowed_count, double* out,
+                                           size_t out_capacity);
+/** Learn from one outcome. Errors: ATTUNE_E_OUT_OF_RANGE (NaN/inf reward or context, propensity
+ *  outside (0,1]), ATTUNE_E_NOT_FOUND (variant index). No state changes on error. */
+ATTUNE_API int attune_policy_learn(attune_policy* policy, const double* context, size_t context_len,
+                                   uint32_t variant, double reward, double propensity);
+/** Serialize the learned state (versioned little-endian binary; two-call pattern: *needed is
+ *  the byte count, no NUL). */
+ATTUNE_API int attune_policy_save(const attune_policy* policy, uint8_t* out, size_t out_capacity, size_t* needed);
+/** Load a saved state; `seed` seeds the new handle's generator. ATTUNE_E_FORMAT, ATTUNE_E_VERSION. */
+ATTUNE_API int attune_policy_load(const uint8_t* bytes, size_t len, uint64_t seed, attune_policy** out);
+/** into += other - base (base may be NULL: replicas started from the empty prior). */
+ATTUNE_API int attune_policy_merge(attune_policy* into, const attune_policy* other, const attune_policy* base);
+/** Number of learn calls reflected in the state. */
+ATTUNE_API int attune_policy_updates(const attune_policy* policy, uint64_t* out);
+
+/** Selector options; fill with attune_selector_options_init(). */
+typedef struct attune_selector_options {
+  uint32_t struct_size;
+  attune_policy_options policy; /* the policy of every slot (its seed is ignored) */
+  uint64_t seed;                /* seeds decisions and decision ids (0) */
+  double reward_min;            /* accepted reward range, inclusive ([0, 1]) */
+  double reward_max;
+  double pending_ttl_s;         /* pending decisions expire after this many seconds (7 days) */
+  uint64_t max_pending;         /* at most this many pending decisions, oldest evicted (65536) */
+} attune_selector_options;
+
+ATTUNE_API void attune_selector_options_init(attune_selector_options* options);
+
+/** The customer side of a decision. States in [0,1] (order of attune/states.hpp); intents in
+ *  [0,1] and features (finite) in the order of the catalog's "context" lists. */
+typedef struct attune_customer {
+  uint32_t struct_size;
+  float states[ATTUNE_STATE_COUNT];
+  const double* intents;
+  size_t intent_count;
+  const double* features;
+  size_t feature_count;
+} attune_customer;
+
+typedef struct attune_decision {
+  uint64_t decision_id;     /* pass to attune_selector_reward */
+  char decision_id_str[17]; /* the same id as 16 lower-case hex digits, NUL-terminated */
+  uint32_t slot;            /* slot index */
+  uint32_t variant;         /* variant index within the slot */
+  double propensity;        /* probability of this variant under this call (allowed set only) */
+  double expected_reward;   /* the policy's posterior mean for the chosen variant */
+} attune_decision;
+
+/** Create a selector over a copy of `catalog` (the catalog handle may be freed afterwards). */
+ATTUNE_API int attune_selector_create(const attune_catalog* catalog, const attune_selector_options* options,
+                                      attune_selector** out);
+ATTUNE_API void attune_selector_free(attune_selector* selector);
+/** Decide for slot `slot_id` among `allowed` variant indices (NULL with count 0 = all; guardrails
+ *  pass what remains; an empty remaining set is the caller's cue to show the safe default).
+ *  `now` is the host's clock in seconds. */
+ATTUNE_API int attune_selector_decide(attune_selector* selector, const char* slot_id, const attune_customer* customer,
+                                      const uint32_t* allowed, size_t allowed_count, double now,
+                                      attune_decision* out);
+/** Apply a delayed reward once. Errors (nothing changes): ATTUNE_E_OUT_OF_RANGE (NaN or outside
+ *  [reward_min, reward_max]), ATTUNE_E_NOT_FOUND (unknown, expired or evicted id),
+ *  ATTUNE_E_DUPLICATE (already rewarded). */
+ATTUNE_API int attune_selector_reward(attune_selector* selector, uint64_t decision_id, double value, double now);
+/** Parse a decision id string (1..16 hex digits). */
+ATTUNE_API int attune_decision_id_parse(const char* text, uint64_t* out);
+/** Drop pending decisions older than the TTL; *expired (may be NULL) receives how many. */
+ATTUNE_API int attune_selector_expire(attune_selector* selector, double now, size_t* expired);
+ATTUNE_API int attune_selector_pending(const attune_selector* selector, size_t* out);
+/** Serialize every slot's learned policy (two-call pattern, bytes). Pending decisions are not
+ *  included. */
+ATTUNE_API int attune_selector_save(const attune_selector* selector, uint8_t* out, size_t out_capacity,
+                                    size_t* needed);
+/** Replace the learned state with a saved one of the same catalog. */
+ATTUNE_API int attune_selector_load(attune_selector* selector, const uint8_t* bytes, size_t len);
+/** into += other - base for every slot (base may be NULL). */
+ATTUNE_API int attune_selector_merge(attune_selector* into, const attune_selector* other,
+                                     const attune_selector* base);
+
 /* ==== Audit log (attune::ethics::AuditLog) ================================================= */
 
 /* The tamper-evident audit log is written by the engine; these functions let a C host check a
