@@ -13,7 +13,9 @@ from ._attune import AttuneError, status_name
 
 
 from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+from .behavior import Event, IntentModel, SessionTracker, parse_event, sessions_from_events, UCI_FEATURES
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES",
+           "Event", "IntentModel", "SessionTracker", "parse_event", "sessions_from_events", "UCI_FEATURES"]
