@@ -125,6 +125,185 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 /* ==== Emotion (attune::emotion) ============================================================ */
 
 /* ==== Behaviour and intent (attune::behavior) ============================================== */
+/*
+ * Events (Segment tracking spec JSON, docs/behavior-events.md) fold into live session features
+ * per customer (the UCI Online Shoppers feature set), which the intent model turns into a
+ * purchase probability with per-feature log-odds contributions.
+ * Thread-safety: attune_session_tracker is NOT thread-safe (one thread or an external lock);
+ * attune_intent_model is immutable and may be used from many threads at once.
+ */
+
+/* Event call types (attune_event.type). */
+#define ATTUNE_EVENT_TRACK 0
+#define ATTUNE_EVENT_PAGE 1
+#define ATTUNE_EVENT_SCREEN 2
+#define ATTUNE_EVENT_IDENTIFY 3
+
+/* Event kinds (attune_event.kind): the names attune understands; OTHER is any other name. */
+#define ATTUNE_EVENT_KIND_OTHER 0
+#define ATTUNE_EVENT_KIND_PAGE_VIEWED 1
+#define ATTUNE_EVENT_KIND_IDENTIFY 2
+#define ATTUNE_EVENT_KIND_PRODUCT_VIEWED 3
+#define ATTUNE_EVENT_KIND_PRODUCT_ADDED 4
+#define ATTUNE_EVENT_KIND_PRODUCT_REMOVED 5
+#define ATTUNE_EVENT_KIND_CART_VIEWED 6
+#define ATTUNE_EVENT_KIND_CHECKOUT_STARTED 7
+#define ATTUNE_EVENT_KIND_ORDER_COMPLETED 8
+#define ATTUNE_EVENT_KIND_PRODUCTS_SEARCHED 9
+#define ATTUNE_EVENT_KIND_SUPPORT_MESSAGE 10
+#define ATTUNE_EVENT_KIND_ERROR_SHOWN 11
+#define ATTUNE_EVENT_KIND_EMAIL_UNSUBSCRIBED 12
+#define ATTUNE_EVENT_KIND_ENGAGEMENT_PING 13
+
+/* Page categories (UCI Online Shoppers). */
+#define ATTUNE_PAGE_NONE 0
+#define ATTUNE_PAGE_ADMINISTRATIVE 1
+#define ATTUNE_PAGE_INFORMATIONAL 2
+#define ATTUNE_PAGE_PRODUCT 3
+
+/* Visitor types. UNKNOWN lets the tracker decide (returning after a first session). */
+#define ATTUNE_VISITOR_UNKNOWN 0
+#define ATTUNE_VISITOR_NEW 1
+#define ATTUNE_VISITOR_RETURNING 2
+#define ATTUNE_VISITOR_OTHER 3
+
+/* What attune_session_tracker_observe* did with an event. */
+#define ATTUNE_OBSERVED_CONTINUED 0    /* folded into the current session */
+#define ATTUNE_OBSERVED_NEW_SESSION 1  /* started a session (first event or after the timeout) */
+#define ATTUNE_OBSERVED_LATE 2         /* out of order inside the session: counted, no duration */
+#define ATTUNE_OBSERVED_IGNORED_LATE 3 /* earlier than the session start: ignored */
+#define ATTUNE_OBSERVED_DUPLICATE 4    /* identical to a recent event: ignored */
+
+/** Maximum event JSON size in bytes (64 KiB); larger payloads give ATTUNE_E_LIMIT_EXCEEDED. */
+#define ATTUNE_MAX_EVENT_BYTES (64u * 1024u)
+
+/** A behavioural event as a struct. Strings are borrowed NUL-terminated UTF-8 (NULL = empty);
+ *  numbers that are absent are NaN; codes that are absent are 0. Fill with attune_event_init()
+ *  then set what you have: user_id, timestamp_ms and, for track events, name are required.
+ *  `kind` is derived from `name` when left at ATTUNE_EVENT_KIND_OTHER. */
+typedef struct attune_event {
+  uint32_t struct_size;
+  int32_t type;            /* ATTUNE_EVENT_* */
+  int32_t kind;            /* ATTUNE_EVENT_KIND_* */
+  int32_t page_category;   /* ATTUNE_PAGE_* */
+  int32_t visitor_type;    /* ATTUNE_VISITOR_* */
+  int32_t utc_offset_min;  /* local offset of the timestamp, minutes (-1080..1080) */
+  int64_t timestamp_ms;    /* milliseconds since the Unix epoch, UTC */
+  const char* user_id;
+  const char* name;        /* track: event name; page: page name */
+  const char* product_id;
+  const char* path;
+  double price, quantity, value;
+  double bounce_rate, exit_rate, page_value; /* page-level rates in [0,1]; page value >= 0 */
+  int32_t os_code, browser_code, region_code, traffic_type_code; /* 1..255, 0 = absent */
+  bool anonymous;          /* user_id is an anonymous id */
+} attune_event;
+
+/** Defaults: a track event, no ids, numbers NaN, codes 0, struct_size set. */
+ATTUNE_API void attune_event_init(attune_event* event);
+
+/** Parse and validate one Segment-spec event JSON. On success the fixed-size fields of *out are
+ *  filled and its string pointers are set to NULL (use attune_event_normalize for the strings);
+ *  `out` may be NULL to only validate. Errors: ATTUNE_E_PARSE, ATTUNE_E_INVALID_UTF8,
+ *  ATTUNE_E_LIMIT_EXCEEDED, ATTUNE_E_INVALID_ARGUMENT (missing ids, wrong types),
+ *  ATTUNE_E_OUT_OF_RANGE (timestamp, rates). Thread-safe. */
+ATTUNE_API int attune_event_parse(const char* json, size_t json_len, attune_event* out);
+
+/** Parse an event JSON and write the normalized JSON of what attune keeps (two-call pattern).
+ *  Thread-safe. */
+ATTUNE_API int attune_event_normalize(const char* json, size_t json_len, char* out, size_t out_capacity,
+                                      size_t* needed);
+
+/** Session tracker options. Fill with attune_session_config_init(). */
+typedef struct attune_session_config {
+  uint32_t struct_size;
+  int64_t timeout_ms;            /* inactivity that ends a session (default 30 min) */
+  int64_t page_merge_ms;         /* product page call + "Product Viewed" closer than this = one view (2000) */
+  double default_bounce_rate;    /* used when a page carries none (0.022) */
+  double default_exit_rate;      /* (0.043) */
+  double default_page_value;     /* (0) */
+  int32_t default_operating_system, default_browser, default_region, default_traffic_type; /* 2,2,1,2 */
+  uint64_t max_customers;        /* customers held at once (1,000,000) */
+} attune_session_config;
+
+ATTUNE_API void attune_session_config_init(attune_session_config* config);
+
+/** Session features of one customer: the 17 UCI Online Shoppers features then attune's counters.
+ *  Durations in seconds, times in ms since the epoch. */
+typedef struct attune_session_features {
+  uint32_t struct_size;
+  double administrative, administrative_duration;
+  double informational, informational_duration;
+  double product_related, product_related_duration;
+  double bounce_rates, exit_rates, page_values, special_day;
+  int32_t month;              /* 1..12 */
+  int32_t operating_systems, browser, region, traffic_type;
+  int32_t visitor_type;       /* ATTUNE_VISITOR_NEW / _RETURNING / _OTHER */
+  bool weekend;
+  bool active;                /* false when now_ms passed to ..._features is past the timeout */
+  int64_t start_ms, last_ms;
+  uint32_t events, uncategorized_pages;
+  uint32_t products_viewed, products_added, products_removed, cart_views, checkouts_started,
+      orders_completed, searches, support_messages, errors_shown, unsubscribes, engagement_pings,
+      other_events, late_events, duplicate_events, session_index;
+} attune_session_features;
+
+typedef struct attune_session_tracker attune_session_tracker;
+
+/** Create a tracker; `config` may be NULL for the defaults. */
+ATTUNE_API int attune_session_tracker_create(const attune_session_config* config, attune_session_tracker** out);
+ATTUNE_API void attune_session_tracker_free(attune_session_tracker* tracker);
+
+/** Fold one event JSON into its customer's session; *result (may be NULL) gets ATTUNE_OBSERVED_*.
+ *  Errors as attune_event_parse, plus ATTUNE_E_LIMIT_EXCEEDED when max_customers are active. */
+ATTUNE_API int attune_session_tracker_observe_json(attune_session_tracker* tracker, const char* json, size_t json_len,
+                                                   int* result);
+/** Fold one event struct (validated like a parsed one). */
+ATTUNE_API int attune_session_tracker_observe(attune_session_tracker* tracker, const attune_event* event, int* result);
+
+/** The customer's current session features. `now_ms` < 0 skips the activity check. Set
+ *  out->struct_size = sizeof(attune_session_features) first: only that many bytes are written.
+ *  ATTUNE_E_NOT_FOUND for a customer never seen or erased. */
+ATTUNE_API int attune_session_tracker_features(const attune_session_tracker* tracker, const char* customer,
+                                               size_t customer_len, int64_t now_ms, attune_session_features* out);
+
+/** Forget a customer (erasure). ATTUNE_E_NOT_FOUND if unknown. */
+ATTUNE_API int attune_session_tracker_erase(attune_session_tracker* tracker, const char* customer, size_t customer_len);
+/** Number of customers held. */
+ATTUNE_API int attune_session_tracker_size(const attune_session_tracker* tracker, size_t* out);
+
+/* Variants of the shipped intent model. */
+#define ATTUNE_INTENT_DEFAULT 0               /* models/intent-v1.attm: all 17 UCI features */
+#define ATTUNE_INTENT_WITHOUT_PAGE_VALUES 1   /* models/intent-nopv-v1.attm */
+
+typedef struct attune_intent_model attune_intent_model;
+
+/** Load an intent model file (docs/intent-model.md). Errors: ATTUNE_E_IO, ATTUNE_E_FORMAT,
+ *  ATTUNE_E_VERSION. */
+ATTUNE_API int attune_intent_model_load(const char* path, attune_intent_model** out);
+/** Load from bytes in memory (copied). */
+ATTUNE_API int attune_intent_model_load_from_memory(const void* data, size_t size, attune_intent_model** out);
+/** Load a shipped model (ATTUNE_INTENT_*), found on the model search path ($ATTUNE_MODEL_DIR
+ *  first). ATTUNE_E_NOT_FOUND when missing. */
+ATTUNE_API int attune_intent_model_load_default(int variant, attune_intent_model** out);
+ATTUNE_API void attune_intent_model_free(attune_intent_model* model);
+
+/** Probability in [0,1] that the session ends in a purchase. ATTUNE_E_OUT_OF_RANGE for NaN or
+ *  infinite features. */
+ATTUNE_API int attune_intent_model_predict(const attune_intent_model* model, const attune_session_features* features,
+                                           double* probability);
+/* attune_intent_model_predict and _explain read the 17 UCI fields of *features, which every
+ * struct_size since version 0.1 contains. */
+/** Batch: `n` rows of 17 doubles in UCI column order and encoding (Month 1..12, VisitorType
+ *  New=0/Returning=1/Other=2, Weekend 0/1), row-major, into probabilities[0..n). */
+ATTUNE_API int attune_intent_model_predict_rows(const attune_intent_model* model, const double* rows, size_t n,
+                                                double* probabilities);
+/** Explanation JSON (two-call pattern): {"probability":..,"logit":..,"bias":..,
+ *  "contributions":{"PageValues":..,...}}; contributions are log-odds and sum with the bias to
+ *  the logit. */
+ATTUNE_API int attune_intent_model_explain(const attune_intent_model* model, const attune_session_features* features,
+                                           char* out, size_t out_capacity, size_t* needed);
+
 
 /* ==== Variant selection (attune::select) =================================================== */
 

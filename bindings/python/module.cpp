@@ -29,5 +29,7 @@ PYBIND11_MODULE(_attune, m) {
 
   attune::python::bind_text(m);
   attune::python::bind_ethics(m);
+
+  attune::python::bind_behavior(m);
   // Components add their bind_* calls here, one line each.
 }
