@@ -27,6 +27,6 @@ PYBIND11_MODULE(_attune, m) {
   m.def("status_name", [](int code) { return attune::status_name(static_cast<attune::status>(code)); },
         "Name of a status code (e.g. -2 -> 'invalid_utf8').");
 
-  // attune::python::bind_text(m);  (text pipeline lands next)
+  attune::python::bind_text(m);
   // Components add their bind_* calls here, one line each.
 }

@@ -12,6 +12,8 @@ from . import _attune
 from ._attune import AttuneError, status_name
 
 
+from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__"]
+__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
