@@ -23,7 +23,7 @@
 // rule-based: hand-set weights on the dense cues (documented in docs/behavior-dynamics.md; no
 // data-fitted weights are shipped because the public dialogue data sets carry no licence for
 // redistribution). fit() learns all weights (dense standardized + hashed) from the host's own
-// labelled conversations by L2-regularized logistic regression (AdaGrad, deterministic).
+// labelled conversations by L2-regularized logistic regression (full-batch Adam, deterministic).
 //
 // Errors: invalid_argument for malformed UTF-8 (status::invalid_utf8), text over kMaxTurnBytes
 // (limit_exceeded), a conversation over kMaxTurns turns, options out of range, fit() without
@@ -69,11 +69,10 @@ class TurnRiskModel {
   static constexpr size_t kHashBits = 15;
 
   struct FitOptions {
-    double l2 = 1e-4;        ///< L2 penalty per example
-    int epochs = 6;          ///< passes over the data, 1..100
-    double learning_rate = 0.1;
-    bool words = true;       ///< learn hashed word features as well as the dense cues
-    uint64_t seed = 7;       ///< shuffling
+    double l2 = 1.5e-4;          ///< L2 penalty on the mean loss, [0, 1]
+    int iterations = 300;        ///< full-batch Adam steps, 1..100000
+    double learning_rate = 0.05; ///< Adam step size, (0, 10]
+    bool words = true;           ///< learn hashed word features as well as the dense cues
   };
 
   /// The rule-based default (hand-set weights on the dense cues).
