@@ -10,8 +10,9 @@ Errors: arguments that are wrong raise ``ValueError``; everything else raises
 
 from . import _attune
 from ._attune import AttuneError, status_name
+from . import ope
 
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__"]
+__all__ = ["AttuneError", "status_name", "__version__", "ope"]
