@@ -475,6 +475,82 @@ ATTUNE_API int attune_selector_load(attune_selector* selector, const uint8_t* by
 ATTUNE_API int attune_selector_merge(attune_selector* into, const attune_selector* other,
                                      const attune_selector* base);
 
+/* ---- Off-policy evaluation (attune::select::ope) ----------------------------------------
+ * Estimate how a target policy would have done from logs of another (logging) policy. Per row i:
+ * reward r_i, logging propensity p_i of the logged action (in (0,1]), target probability pi_i of
+ * the same action (in [0,1]); weight w_i = pi_i / p_i, capped at options.clip when set.
+ *   IPS   = mean(w r)                     interval: normal, sample sd of w r
+ *   SNIPS = sum(w r) / sum(w)             interval: delta method
+ *   DR    = mean(q_target + w (r - q_logged)), with a reward model fit on other rows:
+ *           q_logged[i] = qhat(x_i, a_i), q_target[i] = sum_a pi(a|x_i) qhat(x_i, a)
+ * or a percentile bootstrap (options.interval). Full definitions: attune/select/ope.hpp and
+ * docs/ope.md. Arrays are borrowed for the call; results go to a caller-allocated struct, which
+ * is left untouched on error. All functions are thread-safe (no shared state). */
+
+#define ATTUNE_OPE_IPS 0
+#define ATTUNE_OPE_SNIPS 1
+#define ATTUNE_OPE_DR 2
+
+#define ATTUNE_OPE_INTERVAL_ANALYTIC 0  /* normal approximation (IPS, DR), delta method (SNIPS) */
+#define ATTUNE_OPE_INTERVAL_BOOTSTRAP 1 /* percentile bootstrap, std::mt19937_64(seed) */
+
+typedef struct attune_ope_options {
+  uint32_t struct_size;          /* sizeof(attune_ope_options), set by attune_ope_options_init */
+  double clip;                   /* weight cap; 0 (default) = no clipping; otherwise > 0 */
+  double confidence;             /* two-sided interval level in (0,1); default 0.95 */
+  int32_t interval;              /* ATTUNE_OPE_INTERVAL_*; default analytic */
+  uint32_t bootstrap_resamples;  /* 10 .. 1000000; default 2000 */
+  uint64_t seed;                 /* bootstrap seed; default 0 */
+  double top_fraction;           /* diagnostics: share of weight mass in this top fraction; 0.01 */
+} attune_ope_options;
+
+typedef struct attune_ope_result {
+  uint32_t struct_size;      /* sizeof(attune_ope_result), set by attune_ope_result_init */
+  int32_t estimator;         /* ATTUNE_OPE_* */
+  double estimate;           /* point estimate of the target policy's mean reward */
+  double lower, upper;       /* confidence interval */
+  double std_error;          /* analytic standard error */
+  double ess;                /* effective sample size (sum w)^2 / sum w^2 of the weights used */
+  double max_weight;         /* largest weight used (after clipping) */
+  double max_raw_weight;     /* largest pi/p before clipping */
+  double weight_mean;        /* mean weight (about 1 when the propensities are right) */
+  double top_weight_share;   /* share of sum w held by the top options.top_fraction of rows */
+  uint64_t rows;             /* n */
+  uint64_t rows_clipped;     /* rows whose weight was capped */
+} attune_ope_result;
+
+/** Fill options with the defaults (sets struct_size). */
+ATTUNE_API void attune_ope_options_init(attune_ope_options* options);
+/** Zero a result and set its struct_size. */
+ATTUNE_API void attune_ope_result_init(attune_ope_result* result);
+
+/** Evaluate with `estimator` (ATTUNE_OPE_*). q_logged/q_target are required for DR and ignored
+ *  (may be NULL) otherwise. `options` may be NULL (defaults). n >= 2.
+ *  Errors: ATTUNE_E_OUT_OF_RANGE (propensity outside (0,1], target outside [0,1], non-finite
+ *  reward or reward-model value; the message names the row), ATTUNE_E_INVALID_ARGUMENT (NULL
+ *  array, n < 2, unknown estimator, bad options, SNIPS with all weights 0). */
+ATTUNE_API int attune_ope_evaluate(int32_t estimator, const double* rewards, const double* propensities,
+                                   const double* target_probs, const double* q_logged,
+                                   const double* q_target, size_t n, const attune_ope_options* options,
+                                   attune_ope_result* out);
+
+/** Same, with the target policy as an n x n_actions row-major probability matrix (each row sums
+ *  to 1 within 1e-6) and the logged actions in [0, n_actions); q_matrix (n x n_actions
+ *  row-major reward-model values) is required for DR, ignored otherwise. */
+ATTUNE_API int attune_ope_evaluate_matrix(int32_t estimator, const int64_t* actions, const double* rewards,
+                                          const double* propensities, const double* target_matrix,
+                                          const double* q_matrix, size_t n, size_t n_actions,
+                                          const attune_ope_options* options, attune_ope_result* out);
+
+/** Shorthands for attune_ope_evaluate. */
+ATTUNE_API int attune_ope_ips(const double* rewards, const double* propensities, const double* target_probs,
+                              size_t n, const attune_ope_options* options, attune_ope_result* out);
+ATTUNE_API int attune_ope_snips(const double* rewards, const double* propensities, const double* target_probs,
+                                size_t n, const attune_ope_options* options, attune_ope_result* out);
+ATTUNE_API int attune_ope_dr(const double* rewards, const double* propensities, const double* target_probs,
+                             const double* q_logged, const double* q_target, size_t n,
+                             const attune_ope_options* options, attune_ope_result* out);
+
 /* ==== Audit log (attune::ethics::AuditLog) ================================================= */
 
 /* The tamper-evident audit log is written by the engine; these functions let a C host check a

@@ -23,3 +23,6 @@ __all__ += ["ConsentRegistry", "Guardrails", "GuardrailResult", "FiredRule", "PU
 
 from .behavior import Event, IntentModel, SessionTracker, parse_event, sessions_from_events, UCI_FEATURES
 __all__ += ["Event", "IntentModel", "SessionTracker", "parse_event", "sessions_from_events", "UCI_FEATURES"]
+
+from . import ope
+__all__ += ["ope"]
