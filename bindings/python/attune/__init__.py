@@ -13,7 +13,9 @@ from ._attune import AttuneError, status_name
 
 
 from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+from .emotion import EmotionModel, EmotionClassifier, LABELS as EMOTION_LABELS, EKMAN_GROUPS
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES",
+           "EmotionModel", "EmotionClassifier", "EMOTION_LABELS", "EKMAN_GROUPS"]
