@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace ope = attune::select::ope;
@@ -440,6 +441,49 @@ TEST_CASE("C ABI agrees with C++ and leaves the result untouched on error", "[op
   tm[1] += 0.5;
   CHECK(attune_ope_evaluate_matrix(ATTUNE_OPE_IPS, actions.data(), r.data(), p.data(), tm.data(), nullptr, r.size(), 3, &o,
                                    &mres) == ATTUNE_E_OUT_OF_RANGE);
+}
+
+TEST_CASE("C ABI is thread-safe: concurrent calls agree and errors stay on their thread", "[ope][capi]") {
+  std::mt19937_64 rng(9);
+  const World world;
+  const auto rows = world.draw(2000, rng);
+  std::vector<double> r, p, t, bad;
+  for (const auto& row : rows) {
+    r.push_back(row.r);
+    p.push_back(row.p);
+    t.push_back(row.t);
+  }
+  bad = p;
+  bad[3] = 2.0;
+  attune_ope_options o;
+  attune_ope_options_init(&o);
+  o.interval = ATTUNE_OPE_INTERVAL_BOOTSTRAP;
+  o.bootstrap_resamples = 50;
+  o.seed = 4;
+  attune_ope_result expected;
+  attune_ope_result_init(&expected);
+  REQUIRE(attune_ope_snips(r.data(), p.data(), t.data(), r.size(), &o, &expected) == ATTUNE_OK);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int it = 0; it < 20; ++it) {
+        attune_ope_result res;
+        attune_ope_result_init(&res);
+        if (k % 2 == 1) {
+          // Odd threads fail; their message must not leak into the even threads.
+          if (attune_ope_snips(r.data(), bad.data(), t.data(), r.size(), &o, &res) != ATTUNE_E_OUT_OF_RANGE ||
+              std::string(attune_last_error()).find("row 3") == std::string::npos)
+            ++mismatches[static_cast<std::size_t>(k)];
+        } else if (attune_ope_snips(r.data(), p.data(), t.data(), r.size(), &o, &res) != ATTUNE_OK ||
+                   std::memcmp(&res, &expected, sizeof res) != 0 || std::string(attune_last_error()) != "") {
+          ++mismatches[static_cast<std::size_t>(k)];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
 }
 
 TEST_CASE("Open Bandit Dataset: reference IPS/SNIPS of the uniform policy to four digits", "[ope][data]") {
