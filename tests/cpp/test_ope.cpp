@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
 #include <thread>
@@ -539,4 +541,30 @@ TEST_CASE("Hillstrom: arms are uniform and the learned targeting policy is at le
   // Same seed, same result.
   const auto again = ope::evaluate_hillstrom(data, nullptr);
   CHECK(again.policies[0].ips.value == targeting.ips.value);
+}
+
+TEST_CASE("logs CSV: required and optional columns, quoting, CRLF, errors", "[ope]") {
+  const std::string path = std::string(ATTUNE_BINARY_DIR) + "/test_ope_logs.csv";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "id,reward,propensity,target,note,q_logged,q_target\r\n"
+      << "1,1,0.5,1,\"a, b\",0.5,0.4\r\n"
+      << "2,0,0.25,0.5,x,0.5,0.4\r\n"
+      << "3,1,0.5,0.25,\"say \"\"hi\"\"\",0.5,0.4\r\n"
+      << "4,0,1,0,,0.5,0.4\r\n";
+  }
+  const auto logs = ope::load_logs_csv(path);
+  REQUIRE(logs.reward.size() == 4);
+  CHECK(logs.q_target.size() == 4);
+  CHECK_THAT(ope::dr(logs.view()).value, WithinAbs(1.85 / 4, 1e-15));
+  ope::CsvColumns cols;
+  cols.q_target = "absent";
+  CHECK(ope::load_logs_csv(path, cols).q_logged.empty());
+  cols = {};
+  cols.reward = "note";
+  CHECK_THROWS_AS(ope::load_logs_csv(path, cols), attune::error);
+  cols.reward = "nothere";
+  CHECK_THROWS_AS(ope::load_logs_csv(path, cols), attune::error);
+  CHECK_THROWS_AS(ope::load_logs_csv(path + ".missing"), attune::error);
+  std::remove(path.c_str());
 }
