@@ -98,7 +98,9 @@ class StateDirectory {
   /// Opens (or creates) the state in `dir`: loads the snapshot through `on_snapshot` (not called
   /// when there is none; it must read the whole payload), then replays the journal through
   /// `on_record`. If a callback throws, open() fails with that exception and the directory is
-  /// left as it was (apart from stale .tmp files). See the header comment for everything else.
+  /// left as it was (apart from stale .tmp files). When open() throws after calling a callback
+  /// (a callback failed, a torn tail without repair, a damaged older journal), the caller must
+  /// discard what the callbacks loaded. See the header comment for everything else.
   static StateDirectory open(const std::string& dir, const StateDirectoryOptions& options,
                              const SnapshotCallback& on_snapshot, const RecordCallback& on_record);
 
