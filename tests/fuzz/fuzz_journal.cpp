@@ -19,8 +19,10 @@
 namespace {
 
 std::string scratch_path() {
+  // The readers take a path; a memory-backed directory keeps the file round trip cheap.
   const char* dir = std::getenv("TMPDIR");
-  return std::string(dir && *dir ? dir : "/tmp") + "/attune-fuzz-journal-" + std::to_string(::getpid()) + ".log";
+  std::string base = dir && *dir ? dir : (::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+  return base + "/attune-fuzz-journal-" + std::to_string(::getpid()) + ".log";
 }
 
 std::uint32_t le32(const char* p) {
@@ -36,7 +38,11 @@ void check_status(const attune::error& e) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = scratch_path();
+  static const struct Scratch {
+    std::string path = scratch_path();
+    ~Scratch() { ::unlink(path.c_str()); }
+  } scratch;
+  const std::string& path = scratch.path;
   std::string file;
   if (size > 0 && (data[0] & 1)) {
     char h[32] = {'A', 'T', 'J', 'O', 'U', 'R', 'N', 'L', 1, 0, 0, 0, 32, 0, 0, 0};
