@@ -815,6 +815,84 @@ ATTUNE_API int attune_guardrails_evaluate_json(const attune_guardrails* guardrai
 
 /* ==== Engine (attune::Engine) ============================================================== */
 
+/* The composition a host embeds: perception, per-customer memory, guardrails, the bandit,
+ * consent, audit and persistence behind one handle. Reference: attune/engine.hpp, docs/engine.md.
+ *
+ * Times are milliseconds since the Unix epoch (UTC). Customer ids, slots, channels ("web",
+ * "email", "chat", "app", "other") and purposes ("emotion_inference", "personalization",
+ * "profiling") are NUL-terminated UTF-8. Results that vary in size come back as JSON in a
+ * library-owned string (char** out; pass NULL to skip it) released with attune_string_free():
+ * state-changing calls cannot use the two-call pattern, since calling twice would act twice.
+ *
+ * Thread-safety: every attune_engine_* call may run concurrently on one handle, for different
+ * customers and for the same customer; attune_engine_free must not race with other calls. */
+
+typedef struct attune_engine attune_engine;
+
+/** Release a string returned by an attune_engine_* call. NULL is a no-op. */
+ATTUNE_API void attune_string_free(char* s);
+
+/** Create an engine from its JSON configuration (docs/engine.md; "{}" for the defaults). With a
+ *  "state_dir", the state saved there is restored. ATTUNE_E_INVALID_ARGUMENT / ATTUNE_E_PARSE for
+ *  bad configuration (the message names the JSON path), ATTUNE_E_NOT_FOUND / ATTUNE_E_IO /
+ *  ATTUNE_E_FORMAT for models or state that cannot be read. */
+ATTUNE_API int attune_engine_create(const char* config_json, size_t config_len, attune_engine** out);
+/** Flush and close; NULL is a no-op. */
+ATTUNE_API void attune_engine_free(attune_engine* engine);
+
+/** Observe a customer's text. *result (optional): {"observation_id","emotion_used","states",...}. */
+ATTUNE_API int attune_engine_observe_text(attune_engine* engine, const char* customer, const char* channel,
+                                          const char* text, size_t text_len, int64_t time_ms, char** result);
+/** Observe a Segment-spec event (JSON). *result (optional): {"customer","kind","purchase_probability",...}. */
+ATTUNE_API int attune_engine_observe_event(attune_engine* engine, const char* event_json, size_t event_len,
+                                           char** result);
+/** Observe a configured numeric cue (voice prosody, facial action units, typing pace). */
+ATTUNE_API int attune_engine_observe_signal(attune_engine* engine, const char* customer, const char* channel,
+                                            const char* name, double value, int64_t time_ms);
+
+/** The typed result of a decision (fast path). Fill with attune_engine_decision_init(). */
+typedef struct attune_engine_decision {
+  uint32_t struct_size;
+  char decision_id[17];   /* 16 hex digits + NUL: pass to attune_engine_reward */
+  char variant_id[65];    /* the variant to show */
+  double propensity;      /* probability of variant_id under the logging policy, (0,1] */
+  bool adapted;           /* chosen by the policy (false: the slot's safe default) */
+  bool emotion_used;      /* emotional states influenced the choice (disclose it) */
+  bool review;            /* flagged for human review */
+} attune_engine_decision;
+ATTUNE_API void attune_engine_decision_init(attune_engine_decision* decision);
+
+/** Choose the variant for `slot`. `feature_names`/`feature_values` (n_features entries; both may be
+ *  NULL when n_features is 0) are host features named in the catalog. *explanation (optional): the
+ *  full explanation JSON (states, drivers, guardrails fired, disclosure sentence, next best actions). */
+ATTUNE_API int attune_engine_decide(attune_engine* engine, const char* customer, const char* slot, int64_t time_ms,
+                                    const char* const* feature_names, const double* feature_values,
+                                    size_t n_features, attune_engine_decision* out, char** explanation);
+/** Apply a delayed reward in [0,1], once. ATTUNE_E_NOT_FOUND (unknown/expired id), ATTUNE_E_DUPLICATE,
+ *  ATTUNE_E_OUT_OF_RANGE (NaN or outside [0,1]); nothing changes on error. */
+ATTUNE_API int attune_engine_reward(attune_engine* engine, const char* decision_id, double value, int64_t time_ms);
+/** A person verified the emotions of an observation: `labels_json` is a JSON array of GoEmotions
+ *  label names, e.g. ["annoyance","disappointment"]. */
+ATTUNE_API int attune_engine_correct(attune_engine* engine, const char* customer, const char* observation_id,
+                                     const char* labels_json, int64_t time_ms);
+/** Grant (granted=true) or revoke consent for a purpose. expires_ms < 0: no expiry. `source` may be NULL. */
+ATTUNE_API int attune_engine_consent(attune_engine* engine, const char* customer, const char* purpose, bool granted,
+                                     int64_t time_ms, int64_t expires_ms, const char* source);
+/** Erase a customer (profile, consent, pending decisions, cached texts). compact_now: rewrite the
+ *  snapshot at once so no file holds the data any longer. */
+ATTUNE_API int attune_engine_forget(attune_engine* engine, const char* customer, int64_t time_ms, bool compact_now);
+/** The customer's profile view as JSON in *result (required). */
+ATTUNE_API int attune_engine_profile(attune_engine* engine, const char* customer, int64_t time_ms, char** result);
+/** One customer's profile as bytes (two-call pattern), for a host's own database. */
+ATTUNE_API int attune_engine_export_profile(attune_engine* engine, const char* customer, void* out,
+                                            size_t out_capacity, size_t* needed);
+/** Replace a customer's profile with exported bytes (consent still applies). */
+ATTUNE_API int attune_engine_import_profile(attune_engine* engine, const void* bytes, size_t len, int64_t time_ms);
+/** Write a snapshot and start a new journal (no-op without a state_dir). */
+ATTUNE_API int attune_engine_snapshot(attune_engine* engine);
+/** Flush the journal and the audit log to stable storage. */
+ATTUNE_API int attune_engine_sync(attune_engine* engine);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -28,6 +28,7 @@ PYBIND11_MODULE(_attune, m) {
         "Name of a status code (e.g. -2 -> 'invalid_utf8').");
 
   attune::python::bind_text(m);
+  attune::python::bind_engine(m);
   attune::python::bind_ethics(m);
 
   attune::python::bind_behavior(m);

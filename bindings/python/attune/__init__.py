@@ -29,3 +29,6 @@ __all__ += ["ope"]
 
 from .emotion import EmotionModel, EmotionClassifier, LABELS as EMOTION_LABELS, EKMAN_GROUPS
 __all__ += ["EmotionModel", "EmotionClassifier", "EMOTION_LABELS", "EKMAN_GROUPS"]
+
+from ._attune import Engine
+__all__ += ["Engine"]
