@@ -29,4 +29,5 @@ PYBIND11_MODULE(_attune, m) {
 
   // attune::python::bind_text(m);  (text pipeline lands next)
   // Components add their bind_* calls here, one line each.
+  attune::python::bind_select(m);
 }

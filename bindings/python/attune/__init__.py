@@ -10,8 +10,10 @@ Errors: arguments that are wrong raise ``ValueError``; everything else raises
 
 from . import _attune
 from ._attune import AttuneError, status_name
+from .select import Catalog, Decision, Policy, Selector, parse_decision_id
 
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__"]
+__all__ = ["AttuneError", "status_name", "__version__",
+           "Catalog", "Decision", "Policy", "Selector", "parse_decision_id"]
