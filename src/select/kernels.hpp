@@ -52,25 +52,50 @@ inline void symv(const double* __restrict a, const double* __restrict x, double*
   }
 }
 
-/// y = A x in single precision (the variance path of choose(): half the memory traffic of
-/// double; the variance only scales exploration, so 1e-7 relative error does not matter).
+/// Offset of column j in a packed lower triangle (column-major, diagonal included) of order d.
+constexpr size_t packed_offset(size_t j, size_t d) noexcept { return j * d - j * (j - 1) / 2; }
+
+/// Pack the lower triangle of a column-major d x d double matrix into single precision.
+inline void pack_lower_f(const double* a, size_t d, float* out) noexcept {
+  for (size_t j = 0; j < d; ++j) {
+    const double* col = a + j * d;
+    float* o = out + packed_offset(j, d) - j;
+    for (size_t i = j; i < d; ++i) o[i] = static_cast<float>(col[i]);
+  }
+}
+
+/// z^T A z for a symmetric A given as a packed lower triangle in single precision: half the
+/// memory traffic of the full matrix, and only element-wise updates (y_i accumulates the strictly
+/// lower part, four columns per pass), so the result does not depend on the vector width.
 ATTUNE_SELECT_CLONES
-inline void symv_f(const float* __restrict a, const float* __restrict x, float* __restrict y, size_t d) noexcept {
+inline double quad_form_packed_f(const float* __restrict a, const float* __restrict z, float* __restrict y,
+                                 size_t d) noexcept {
   for (size_t i = 0; i < d; ++i) y[i] = 0.0f;
   size_t j = 0;
   for (; j + 4 <= d; j += 4) {
-    const float x0 = x[j], x1 = x[j + 1], x2 = x[j + 2], x3 = x[j + 3];
-    const float* __restrict c0 = a + j * d;
-    const float* __restrict c1 = c0 + d;
-    const float* __restrict c2 = c1 + d;
-    const float* __restrict c3 = c2 + d;
-    for (size_t i = 0; i < d; ++i) y[i] = (((y[i] + c0[i] * x0) + c1[i] * x1) + c2[i] * x2) + c3[i] * x3;
+    const float z0 = z[j], z1 = z[j + 1], z2 = z[j + 2], z3 = z[j + 3];
+    // column pointers indexed by row: c_k[i] = A(i, j+k)
+    const float* __restrict c0 = a + packed_offset(j, d) - j;
+    const float* __restrict c1 = a + packed_offset(j + 1, d) - (j + 1);
+    const float* __restrict c2 = a + packed_offset(j + 2, d) - (j + 2);
+    const float* __restrict c3 = a + packed_offset(j + 3, d) - (j + 3);
+    y[j + 1] += c0[j + 1] * z0;
+    y[j + 2] = (y[j + 2] + c0[j + 2] * z0) + c1[j + 2] * z1;
+    y[j + 3] = ((y[j + 3] + c0[j + 3] * z0) + c1[j + 3] * z1) + c2[j + 3] * z2;
+    for (size_t i = j + 4; i < d; ++i) y[i] = (((y[i] + c0[i] * z0) + c1[i] * z1) + c2[i] * z2) + c3[i] * z3;
   }
   for (; j < d; ++j) {
-    const float xj = x[j];
-    const float* __restrict col = a + j * d;
-    for (size_t i = 0; i < d; ++i) y[i] += col[i] * xj;
+    const float zj = z[j];
+    const float* __restrict c = a + packed_offset(j, d) - j;
+    for (size_t i = j + 1; i < d; ++i) y[i] += c[i] * zj;
   }
+  // z^T A z = sum_i z_i (2 y_i + A_ii z_i), four partial sums in double
+  double s[4] = {0.0, 0.0, 0.0, 0.0};
+  for (size_t i = 0; i < d; ++i) {
+    const double zi = z[i];
+    s[i & 3] += zi * (2.0 * static_cast<double>(y[i]) + static_cast<double>(a[packed_offset(i, d)]) * zi);
+  }
+  return (s[0] + s[1]) + (s[2] + s[3]);
 }
 
 /// A += c u v^T (column-major, d x d).

@@ -36,7 +36,7 @@ LinearModel::LinearModel(const LinearModelOptions& options, size_t context_dim, 
     bl.inv = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(dim_), static_cast<Eigen::Index>(dim_)) /
              options.regularization;
     bl.theta = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim_));
-    bl.inv_f = bl.inv.cast<float>();
+    pack_inverse(bl);
   }
   zf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
   tmpf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
@@ -77,9 +77,8 @@ void LinearModel::mean_variance(size_t k, double* mean, double* variance) noexce
     for (size_t i = 0; i < dim_; ++i) zf[i] = static_cast<float>(z[i]);
     zf_ready_ = true;
   }
-  detail::symv_f(bl.inv_f.data(), zf, tmpf_.data(), dim_);
   *mean = detail::dot(bl.theta.data(), z, dim_);
-  const double v = detail::dot_fd(tmpf_.data(), z, dim_);
+  const double v = detail::quad_form_packed_f(bl.inv_f.data(), zf, tmpf_.data(), dim_);
   *variance = v > 0.0 ? v : 0.0;
 }
 
@@ -113,7 +112,12 @@ void LinearModel::update(const double* context, size_t k, double reward, double 
   const double gain = weight * (reward - pred) / denom;
   for (size_t i = 0; i < dim_; ++i) bl.theta[static_cast<Eigen::Index>(i)] += gain * tmp_[static_cast<Eigen::Index>(i)];
   detail::rank1(bl.inv.data(), -weight / denom, tmp_.data(), tmp_.data(), dim_);
-  bl.inv_f = bl.inv.cast<float>();
+  pack_inverse(bl);
+}
+
+void LinearModel::pack_inverse(Block& bl) {
+  bl.inv_f.resize(static_cast<Eigen::Index>(dim_ * (dim_ + 1) / 2));
+  detail::pack_lower_f(bl.inv.data(), dim_, bl.inv_f.data());
 }
 
 void LinearModel::refactor_block(Block& bl) {
@@ -132,7 +136,7 @@ void LinearModel::refactor_block(Block& bl) {
   bl.inv = llt.solve(Eigen::MatrixXd::Identity(d, d));
   bl.inv = 0.5 * (bl.inv + bl.inv.transpose()).eval();
   bl.theta = bl.inv * bl.b;
-  bl.inv_f = bl.inv.cast<float>();
+  pack_inverse(bl);
 }
 
 void LinearModel::refactor() {
@@ -198,7 +202,7 @@ void LinearModel::read(detail::ByteReader& in) {
     if (!std::isfinite(bl.count) || bl.count < 0.0 || !bl.stats.allFinite() || !bl.b.allFinite() ||
         !bl.inv.allFinite() || !bl.theta.allFinite() || bl.since_refactor >= options_.refactor_every)
       throw error(status::format_error, "policy state holds invalid statistics");
-    bl.inv_f = bl.inv.cast<float>();
+    pack_inverse(bl);
   }
   blocks_.swap(blocks);
 }
