@@ -89,13 +89,57 @@ inline double quad_form_packed_f(const float* __restrict a, const float* __restr
     const float* __restrict c = a + packed_offset(j, d) - j;
     for (size_t i = j + 1; i < d; ++i) y[i] += c[i] * zj;
   }
-  // z^T A z = sum_i z_i (2 y_i + A_ii z_i), four partial sums in double
-  double s[4] = {0.0, 0.0, 0.0, 0.0};
-  for (size_t i = 0; i < d; ++i) {
-    const double zi = z[i];
-    s[i & 3] += zi * (2.0 * static_cast<double>(y[i]) + static_cast<double>(a[packed_offset(i, d)]) * zi);
+  // z^T A z = sum_i z_i (2 y_i + A_ii z_i), four partial sums in double (fixed order)
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  size_t off = 0, i = 0;  // off = packed_offset(i, d), advanced incrementally
+  for (; i + 4 <= d; i += 4) {
+    const double a0 = a[off];
+    off += d - i;
+    const double a1 = a[off];
+    off += d - i - 1;
+    const double a2 = a[off];
+    off += d - i - 2;
+    const double a3 = a[off];
+    off += d - i - 3;
+    const double z0 = z[i], z1 = z[i + 1], z2 = z[i + 2], z3 = z[i + 3];
+    s0 += z0 * (2.0 * static_cast<double>(y[i]) + a0 * z0);
+    s1 += z1 * (2.0 * static_cast<double>(y[i + 1]) + a1 * z1);
+    s2 += z2 * (2.0 * static_cast<double>(y[i + 2]) + a2 * z2);
+    s3 += z3 * (2.0 * static_cast<double>(y[i + 3]) + a3 * z3);
   }
-  return (s[0] + s[1]) + (s[2] + s[3]);
+  for (; i < d; ++i) {
+    const double zi = z[i];
+    s0 += zi * (2.0 * static_cast<double>(y[i]) + static_cast<double>(a[off]) * zi);
+    off += d - i;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// Packed lower triangle of z z^T with the off-diagonal entries doubled, in single precision, so
+/// that z^T A z = sum(packed(A) .* P) for a symmetric A.
+ATTUNE_SELECT_CLONES
+inline void outer_packed_f(const double* __restrict z, size_t d, float* __restrict out) noexcept {
+  for (size_t j = 0; j < d; ++j) {
+    const double zj = z[j];
+    float* __restrict o = out + packed_offset(j, d) - j;
+    o[j] = static_cast<float>(zj * zj);
+    const double twice = 2.0 * zj;
+    for (size_t i = j + 1; i < d; ++i) o[i] = static_cast<float>(twice * z[i]);
+  }
+}
+
+/// sum a[i] * b[i] with 16 lane accumulators (lane = i mod 16) reduced in a fixed order: one
+/// long contiguous pass that vectorizes at any width without reassociating a lane's sum.
+ATTUNE_SELECT_CLONES
+inline double dot16_f(const float* __restrict a, const float* __restrict b, size_t n) noexcept {
+  float acc[16] = {0.0f};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (size_t l = 0; l < 16; ++l) acc[l] += a[i + l] * b[i + l];
+  for (size_t l = 0; i < n; ++i, ++l) acc[l] += a[i] * b[i];
+  double s = 0.0;
+  for (size_t l = 0; l < 16; ++l) s += static_cast<double>(acc[l]);
+  return s;
 }
 
 /// A += c u v^T (column-major, d x d).

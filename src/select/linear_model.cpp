@@ -38,7 +38,7 @@ LinearModel::LinearModel(const LinearModelOptions& options, size_t context_dim, 
     bl.theta = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim_));
     pack_inverse(bl);
   }
-  zf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
+  zf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_ * (dim_ + 1) / 2));
   tmpf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
   xt_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(context_dim + 1));
   xt_[static_cast<Eigen::Index>(context_dim)] = 1.0;
@@ -72,13 +72,15 @@ const double* LinearModel::features(size_t k) noexcept {
 void LinearModel::mean_variance(size_t k, double* mean, double* variance) noexcept {
   Block& bl = block_of(k);
   const double* z = features(k);
-  float* zf = zf_.data();
-  if (options_.kind == ModelKind::shared || !zf_ready_) {  // per_variant: z is the same for every k
-    for (size_t i = 0; i < dim_; ++i) zf[i] = static_cast<float>(z[i]);
+  // z^T A^{-1} z = <packed A^{-1}, packed 2 z z^T>: the products are built once per context in
+  // the per_variant layout (z is the same for every variant), once per variant otherwise.
+  float* prod = zf_.data();
+  if (options_.kind == ModelKind::shared || !zf_ready_) {
+    detail::outer_packed_f(z, dim_, prod);
     zf_ready_ = true;
   }
   *mean = detail::dot(bl.theta.data(), z, dim_);
-  const double v = detail::quad_form_packed_f(bl.inv_f.data(), zf, tmpf_.data(), dim_);
+  const double v = detail::dot16_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
   *variance = v > 0.0 ? v : 0.0;
 }
 

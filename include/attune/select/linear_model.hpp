@@ -112,7 +112,7 @@ class LinearModel {
   Eigen::VectorXd xt_;       ///< prepared [x, 1]
   Eigen::VectorXd z_;        ///< scratch features (shared layout)
   Eigen::VectorXd tmp_;      ///< scratch A^{-1} z
-  Eigen::VectorXf zf_, tmpf_;  ///< single-precision scratch of the variance path
+  Eigen::VectorXf zf_, tmpf_;  ///< packed 2 z z^T (single precision) of the variance path
   bool zf_ready_ = false;
 };
 
