@@ -7,6 +7,8 @@ namespace attune::python {
 
 void bind_text(pybind11::module_& m);
 void bind_engine(pybind11::module_& m);
+
+void bind_select(pybind11::module_& m);
 void bind_ethics(pybind11::module_& m);
 
 void bind_behavior(pybind11::module_& m);

@@ -36,4 +36,5 @@ PYBIND11_MODULE(_attune, m) {
   attune::python::bind_emotion(m);
   // Components add their bind_* calls here, one line each.
   attune::python::bind_ope(m);
+  attune::python::bind_select(m);
 }
