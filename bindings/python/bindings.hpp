@@ -6,5 +6,6 @@
 namespace attune::python {
 
 void bind_text(pybind11::module_& m);
+void bind_dynamics(pybind11::module_& m);
 
 }  // namespace attune::python

@@ -28,5 +28,6 @@ PYBIND11_MODULE(_attune, m) {
         "Name of a status code (e.g. -2 -> 'invalid_utf8').");
 
   attune::python::bind_text(m);
+  attune::python::bind_dynamics(m);
   // Components add their bind_* calls here, one line each.
 }

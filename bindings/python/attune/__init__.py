@@ -13,7 +13,11 @@ from ._attune import AttuneError, status_name
 
 
 from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+from .dynamics import (STATE_NAMES, Baseline, HesitationDetector, EngagementMonitor, StateTransitions,
+                       TurnRiskModel, NextBestAction)
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES",
+           "STATE_NAMES", "Baseline", "HesitationDetector", "EngagementMonitor", "StateTransitions",
+           "TurnRiskModel", "NextBestAction"]
