@@ -41,7 +41,7 @@
 // Errors: invalid_argument (status::out_of_range) for NaN/infinite/negative values and
 // non-finite times; invalid_argument for a day/time earlier than the open day; Options out of
 // range. Nothing changes on error. A gap longer than 400 days restarts the baseline (warm-up).
-// Size: 108 bytes in memory; serialize() writes 110 bytes. Thread-safety: none (one per account,
+// Size: 112 bytes in memory; serialize() writes 110 bytes. Thread-safety: none (one per account,
 // one writer); const members may run concurrently.
 #pragma once
 
