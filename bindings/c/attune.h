@@ -124,6 +124,79 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* ==== Emotion (attune::emotion) ============================================================ */
 
+/* Emotion scoring: text -> probabilities of the 27 GoEmotions emotions + neutral, Ekman groups,
+ * marketing states, valence, arousal, confidence; token-level explanations; online correction
+ * (the empathy loop). Model files: see docs/emotion-model.md (format version 1).
+ *
+ * Thread-safety of attune_emotion_model: scoring, batch scoring, explain and save may be called
+ * concurrently from any number of threads on one handle. attune_emotion_model_correct takes an
+ * exclusive lock on the handle (other calls wait while it runs), so it is safe too, just not
+ * concurrent. */
+
+#define ATTUNE_EMOTION_LABELS 28  /* labels, in GoEmotions emotions.txt order (27 = neutral) */
+#define ATTUNE_EMOTION_EKMAN 7    /* anger, disgust, fear, joy, sadness, surprise, neutral */
+#define ATTUNE_EMOTION_STATES 8   /* marketing states, in attune/states.hpp order */
+#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 1
+
+typedef struct attune_emotion_model attune_emotion_model;
+
+/** Scores of one text. Fill struct_size with attune_emotion_scores_init() before the call. */
+typedef struct attune_emotion_scores {
+  uint32_t struct_size;
+  float probabilities[ATTUNE_EMOTION_LABELS]; /* each in [0,1]; multi-label, no sum constraint */
+  uint32_t active;                            /* bit i set = label i active (never 0) */
+  float ekman[ATTUNE_EMOTION_EKMAN];          /* max probability of each group's members */
+  uint32_t ekman_active;                      /* bit e set = Ekman group e active */
+  float states[ATTUNE_EMOTION_STATES];        /* frustration, anxiety, hesitation, confusion,
+                                                 curiosity, excitement, satisfaction, detachment */
+  float valence;                              /* [-1,1] */
+  float arousal;                              /* [0,1] */
+  float confidence;                           /* [0,1] */
+} attune_emotion_scores;
+
+/** Set struct_size (and zero the rest). */
+ATTUNE_API void attune_emotion_scores_init(attune_emotion_scores* scores);
+
+/** Name of label `index` (0..27), of Ekman group `index` (0..6); NULL when out of range. */
+ATTUNE_API const char* attune_emotion_label_name(uint32_t index);
+ATTUNE_API const char* attune_emotion_ekman_name(uint32_t index);
+
+/** Load a model file. Errors: ATTUNE_E_IO (cannot read), ATTUNE_E_FORMAT (corrupt, truncated),
+ *  ATTUNE_E_VERSION (unsupported format version), ATTUNE_E_INVALID_ARGUMENT (NULL). */
+ATTUNE_API int attune_emotion_model_load(const char* path, attune_emotion_model** out);
+/** Load from memory (the bytes are decoded and not kept). Same errors. */
+ATTUNE_API int attune_emotion_model_load_memory(const void* data, size_t size, attune_emotion_model** out);
+/** Load the shipped default model (emotion-en.attm on the model search path; $ATTUNE_MODEL_DIR
+ *  overrides). ATTUNE_E_NOT_FOUND when it is nowhere on the path. */
+ATTUNE_API int attune_emotion_model_load_default(attune_emotion_model** out);
+/** Free a model; NULL is a no-op. */
+ATTUNE_API void attune_emotion_model_free(attune_emotion_model* model);
+
+/** Score one UTF-8 text into *out (caller-allocated, struct_size set).
+ *  Errors: ATTUNE_E_INVALID_UTF8, ATTUNE_E_LIMIT_EXCEEDED (> ATTUNE_MAX_TEXT_BYTES),
+ *  ATTUNE_E_INVALID_ARGUMENT. Empty text is valid. */
+ATTUNE_API int attune_emotion_model_score(const attune_emotion_model* model, const char* text, size_t text_len,
+                                          attune_emotion_scores* out);
+/** Score `count` texts (texts[i], lens[i]) into out[0..count) (each initialized with
+ *  attune_emotion_scores_init) on up to `threads` threads (0 = all cores). On error nothing is
+ *  guaranteed about `out` and the message names the failing text's index. */
+ATTUNE_API int attune_emotion_model_score_batch(const attune_emotion_model* model, const char* const* texts,
+                                                const size_t* lens, size_t count, uint32_t threads,
+                                                attune_emotion_scores* out);
+/** Explanation as JSON (two-call pattern): per active label, the top `top_k` tokens by
+ *  contribution to its log-odds:
+ *  [{"label":"joy","probability":0.8,"threshold":0.3,"bias":-3.1,
+ *    "tokens":[{"token":"great","offset":0,"length":5,"weight":1.9},..]},..] */
+ATTUNE_API int attune_emotion_model_explain(const attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t top_k, char* out, size_t out_capacity, size_t* needed);
+/** The empathy loop: a person verified that `text` carries exactly the labels in `label_mask`
+ *  (bit i = label i; nonzero). Adapts the model with a bounded online step (see
+ *  attune::emotion::PartialFitOptions). Takes the handle's exclusive lock. */
+ATTUNE_API int attune_emotion_model_correct(attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t label_mask);
+/** Save the model (adapted models keep their adaptation). ATTUNE_E_IO on write failure. */
+ATTUNE_API int attune_emotion_model_save(const attune_emotion_model* model, const char* path);
+
 /* ==== Behaviour and intent (attune::behavior) ============================================== */
 /*
  * Events (Segment tracking spec JSON, docs/behavior-events.md) fold into live session features

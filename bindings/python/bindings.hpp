@@ -13,4 +13,6 @@ void bind_behavior(pybind11::module_& m);
 void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
 void bind_dynamics(pybind11::module_& m);
 
+void bind_emotion(pybind11::module_& m);
+
 }  // namespace attune::python

@@ -27,6 +27,8 @@ __all__ += ["Event", "IntentModel", "SessionTracker", "parse_event", "sessions_f
 from . import ope
 __all__ += ["ope"]
 
+from .emotion import EmotionModel, EmotionClassifier, LABELS as EMOTION_LABELS, EKMAN_GROUPS
+__all__ += ["EmotionModel", "EmotionClassifier", "EMOTION_LABELS", "EKMAN_GROUPS"]
 from .dynamics import (STATE_NAMES, Baseline, HesitationDetector, EngagementMonitor, StateTransitions,
                        TurnRiskModel, NextBestAction)
 __all__ += ["STATE_NAMES", "Baseline", "HesitationDetector", "EngagementMonitor", "StateTransitions",
