@@ -14,6 +14,7 @@ void bind_ethics(pybind11::module_& m);
 void bind_behavior(pybind11::module_& m);
 
 void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
+void bind_dynamics(pybind11::module_& m);
 
 void bind_emotion(pybind11::module_& m);
 

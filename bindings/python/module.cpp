@@ -34,6 +34,7 @@ PYBIND11_MODULE(_attune, m) {
   attune::python::bind_behavior(m);
 
   attune::python::bind_emotion(m);
+  attune::python::bind_dynamics(m);
   // Components add their bind_* calls here, one line each.
   attune::python::bind_ope(m);
   attune::python::bind_select(m);

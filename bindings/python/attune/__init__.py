@@ -36,3 +36,8 @@ __all__ += ["Engine"]
 
 from .select import Catalog, Decision, Policy, Selector, parse_decision_id
 __all__ += ["Catalog", "Decision", "Policy", "Selector", "parse_decision_id"]
+
+from .dynamics import (STATE_NAMES, Baseline, HesitationDetector, EngagementMonitor, StateTransitions,
+                       TurnRiskModel, NextBestAction)
+__all__ += ["STATE_NAMES", "Baseline", "HesitationDetector", "EngagementMonitor", "StateTransitions",
+            "TurnRiskModel", "NextBestAction"]
