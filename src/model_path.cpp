@@ -5,7 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#if defined(__linux__)
+#if defined(__linux__) || defined(__APPLE__)
+#include <dlfcn.h>
 #include <unistd.h>
 #endif
 
@@ -30,6 +31,20 @@ std::string executable_dir() {
   return {};
 }
 
+// Directory of the binary (executable or shared library) that contains this code: an installed
+// libattune.so finds <prefix>/share/attune/models even when the tree was moved.
+std::string library_dir() {
+#if defined(__linux__) || defined(__APPLE__)
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<const void*>(&library_dir), &info) != 0 && info.dli_fname != nullptr) {
+    std::string p(info.dli_fname);
+    const auto slash = p.find_last_of('/');
+    if (slash != std::string::npos) return p.substr(0, slash);
+  }
+#endif
+  return {};
+}
+
 }  // namespace
 
 std::vector<std::string> model_search_path() {
@@ -41,6 +56,7 @@ std::vector<std::string> model_search_path() {
 #ifdef ATTUNE_INSTALL_MODEL_DIR
   dirs.emplace_back(ATTUNE_INSTALL_MODEL_DIR);
 #endif
+  if (auto lib = library_dir(); !lib.empty()) dirs.push_back(lib + "/../share/attune/models");
   if (auto exe = executable_dir(); !exe.empty()) dirs.push_back(exe + "/../share/attune/models");
   return dirs;
 }

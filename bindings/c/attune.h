@@ -307,6 +307,195 @@ ATTUNE_API int attune_intent_model_explain(const attune_intent_model* model, con
 
 /* ==== Variant selection (attune::select) =================================================== */
 
+/* ==== Audit log (attune::ethics::AuditLog) ================================================= */
+
+/* The tamper-evident audit log is written by the engine; these functions let a C host check a
+ * log file and compute the pseudonyms it contains. Format, chain and threat model: docs/audit.md.
+ * All functions here are thread-safe (they keep no state). */
+
+#define ATTUNE_AUDIT_REASON_CAPACITY 192 /* bytes of attune_audit_verify_result.reason */
+#define ATTUNE_AUDIT_HASH_CHARS 64       /* hex characters of a line hash */
+#define ATTUNE_AUDIT_PSEUDONYM_CHARS 32  /* hex characters of a pseudonym */
+
+/** Outcome of attune_audit_verify. Fill with attune_audit_verify_result_init() first. */
+typedef struct attune_audit_verify_result {
+  uint32_t struct_size;    /* sizeof(attune_audit_verify_result), set by _init */
+  bool ok;                 /* true when every line verified (and the anchor matched, if given) */
+  uint64_t lines;          /* lines in the file (a last line without newline counts) */
+  uint64_t first_bad_line; /* 1-based line where tampering or damage is located; 0 when ok */
+  uint64_t head_seq;       /* seq of the last line of the verified prefix (0: none) */
+  char head_hash[ATTUNE_AUDIT_HASH_CHARS + 1];   /* hex SHA-256 of that line, NUL-terminated */
+  char reason[ATTUNE_AUDIT_REASON_CAPACITY];     /* "" when ok, else e.g. "hash mismatch (...)",
+                                                    "sequence gap (lines removed)", "inserted line",
+                                                    "lines out of order", "malformed JSON",
+                                                    "truncated last line"; NUL-terminated,
+                                                    truncated to fit */
+} attune_audit_verify_result;
+
+/** Set struct_size and defaults (ok = true, zeros, empty strings). */
+ATTUNE_API void attune_audit_verify_result_init(attune_audit_verify_result* result);
+
+/** Verify the audit log at `path` (UTF-8 file name, NUL-terminated). A broken log is not an
+ *  error: the call returns ATTUNE_OK with result->ok false. Errors: ATTUNE_E_NOT_FOUND (no such
+ *  file), ATTUNE_E_IO, ATTUNE_E_INVALID_ARGUMENT (NULL or a struct_size too small). */
+ATTUNE_API int attune_audit_verify(const char* path, attune_audit_verify_result* result);
+
+/** As attune_audit_verify, and also require the line with seq `anchor_seq` to exist and to hash
+ *  to `anchor_hash` (64 lower-case hex characters, NUL-terminated), i.e. the head a host recorded
+ *  elsewhere earlier. Detects a chain recomputed after an edit and lines cut from the end. */
+ATTUNE_API int attune_audit_verify_anchored(const char* path, uint64_t anchor_seq, const char* anchor_hash,
+                                            attune_audit_verify_result* result);
+
+/** The pseudonym of `customer_id` under `salt` (the operator's secret, >= 16 bytes; a log's
+ *  generated salt is the bytes encoded by the hex in "<log>.salt"): 32 lower-case hex characters
+ *  plus NUL written to `out`, which must hold ATTUNE_AUDIT_PSEUDONYM_CHARS + 1 bytes.
+ *  Errors: ATTUNE_E_INVALID_ARGUMENT (short salt, empty id, NULL), ATTUNE_E_INVALID_UTF8,
+ *  ATTUNE_E_LIMIT_EXCEEDED (id above 4096 bytes). */
+ATTUNE_API int attune_audit_pseudonymize(const char* salt, size_t salt_len, const char* customer_id, size_t id_len,
+                                         char* out);
+
+/* ==== Ethics: consent registry and guardrails (attune::ethics) =========================== */
+
+/* Consent purposes are passed by name (NUL-terminated): "emotion_inference", "personalization",
+ * "profiling"; any other name returns ATTUNE_E_INVALID_ARGUMENT. Times are milliseconds since the
+ * Unix epoch (UTC) in [0, 253402300799999]; other values return ATTUNE_E_OUT_OF_RANGE. Customer
+ * ids are non-empty UTF-8 of at most 256 bytes; sources UTF-8 of at most 128 bytes. */
+
+/** Pass as expires_at_ms for a grant without expiry. */
+#define ATTUNE_CONSENT_NO_EXPIRY (-1)
+
+/** Consent registry (attune::ethics::ConsentRegistry). A customer with nothing recorded has no
+ *  consent. A grant allows on [granted_at_ms, expires_at_ms); a revocation wins immediately.
+ *  Thread-safety: every function may be called concurrently on one handle (reader/writer lock). */
+typedef struct attune_consent_registry attune_consent_registry;
+
+/** Create an empty registry. */
+ATTUNE_API int attune_consent_registry_create(attune_consent_registry** out);
+/** Free a registry (NULL is a no-op). */
+ATTUNE_API void attune_consent_registry_free(attune_consent_registry* registry);
+/** Record a grant for (customer, purpose); expires_at_ms is ATTUNE_CONSENT_NO_EXPIRY or > granted_at_ms.
+ *  `source` (may be NULL with length 0) says where the consent came from, e.g. "web_banner_v3". */
+ATTUNE_API int attune_consent_registry_grant(attune_consent_registry* registry, const char* customer,
+                                             size_t customer_len, const char* purpose, int64_t granted_at_ms,
+                                             int64_t expires_at_ms, const char* source, size_t source_len);
+/** Record a revocation, effective immediately. *was_in_force (may be NULL) tells whether a grant
+ *  was active or pending. */
+ATTUNE_API int attune_consent_registry_revoke(attune_consent_registry* registry, const char* customer,
+                                              size_t customer_len, const char* purpose, int64_t revoked_at_ms,
+                                              const char* source, size_t source_len, bool* was_in_force);
+/** *allowed = whether the consent is active at now_ms. */
+ATTUNE_API int attune_consent_registry_allows(const attune_consent_registry* registry, const char* customer,
+                                              size_t customer_len, const char* purpose, int64_t now_ms,
+                                              bool* allowed);
+/** Erase every record of the customer; *removed (may be NULL) tells whether there was one. */
+ATTUNE_API int attune_consent_registry_forget(attune_consent_registry* registry, const char* customer,
+                                              size_t customer_len, bool* removed);
+/** The customer's records as JSON (two-call pattern):
+ *  {"customer":..,"purposes":{"emotion_inference":{"status":"active","granted":true,
+ *   "granted_at_ms":..,"expires_at_ms":null,"revoked_at_ms":null,"source":".."}, ...}}
+ *  "status" is evaluated at now_ms ("none", "active", "pending", "expired", "revoked"). */
+ATTUNE_API int attune_consent_registry_record_json(const attune_consent_registry* registry, const char* customer,
+                                                   size_t customer_len, int64_t now_ms, char* out,
+                                                   size_t out_capacity, size_t* needed);
+/** The whole registry as bytes (format "ATCN" v1, docs/ethics-rules.md). Two-call pattern on bytes:
+ *  *needed is the exact byte count (no terminator). A concurrent change between the two calls may
+ *  change the size; call again on ATTUNE_E_BUFFER_TOO_SMALL. */
+ATTUNE_API int attune_consent_registry_serialize(const attune_consent_registry* registry, uint8_t* out,
+                                                 size_t out_capacity, size_t* needed);
+/** Replace the whole registry with serialized bytes. ATTUNE_E_FORMAT / ATTUNE_E_VERSION leave it unchanged. */
+ATTUNE_API int attune_consent_registry_deserialize(attune_consent_registry* registry, const uint8_t* data,
+                                                   size_t size);
+/** One customer's records as bytes (two-call pattern on bytes, as above). */
+ATTUNE_API int attune_consent_registry_serialize_customer(const attune_consent_registry* registry,
+                                                          const char* customer, size_t customer_len, uint8_t* out,
+                                                          size_t out_capacity, size_t* needed);
+/** Replace one customer's records with a serialize_customer blob (an empty record set erases the customer). */
+ATTUNE_API int attune_consent_registry_deserialize_customer(attune_consent_registry* registry, const uint8_t* data,
+                                                            size_t size);
+
+/** Guardrail rules (attune::ethics::Guardrails), immutable once loaded. Rules only remove
+ *  variants; the allowed mask is what the bandit may choose from (propensities over that set).
+ *  Thread-safety: one handle may be evaluated from many threads at once. */
+typedef struct attune_guardrails attune_guardrails;
+
+/** Parse rules from JSON (schema in docs/ethics-rules.md). Errors name the JSON path:
+ *  ATTUNE_E_PARSE (malformed JSON, duplicate key), ATTUNE_E_INVALID_ARGUMENT (schema),
+ *  ATTUNE_E_OUT_OF_RANGE (thresholds), ATTUNE_E_LIMIT_EXCEEDED. */
+ATTUNE_API int attune_guardrails_from_json(const char* json, size_t json_len, attune_guardrails** out);
+/** Load rules from a file; NULL path loads the shipped defaults (models/guardrails.json). */
+ATTUNE_API int attune_guardrails_load(const char* path, attune_guardrails** out);
+/** Free rules (NULL is a no-op). */
+ATTUNE_API void attune_guardrails_free(attune_guardrails* guardrails);
+/** Number of rules. */
+ATTUNE_API int attune_guardrails_rule_count(const attune_guardrails* guardrails, size_t* count);
+/** The rules as canonical JSON (generated reasons filled in; two-call pattern). */
+ATTUNE_API int attune_guardrails_to_json(const attune_guardrails* guardrails, char* out, size_t out_capacity,
+                                         size_t* needed);
+
+/** A past high state of the customer (for quiet periods). `state` is a marketing state name. */
+typedef struct attune_state_peak {
+  const char* state; /* "frustration", "anxiety", ... */
+  float score;       /* [0,1] */
+  int64_t at_ms;
+} attune_state_peak;
+
+/** Inputs of one evaluation; all pointers are borrowed for the call and may be NULL when their
+ *  count is 0. Fill with attune_guardrail_context_init() first. */
+typedef struct attune_guardrail_context {
+  uint32_t struct_size;
+  const char* slot;                   /* slot name, NUL-terminated (NULL: "") */
+  const char* const* slot_tags;       /* e.g. {"price"} */
+  size_t slot_tag_count;
+  const float* states;                /* 8 scores in [0,1] in the order frustration, anxiety, hesitation,
+                                         confusion, curiosity, excitement, satisfaction, detachment;
+                                         NULL when unknown (no emotion consent) */
+  const char* const* signal_names;    /* optional emotion scores by name, e.g. "sadness" */
+  const float* signal_scores;
+  size_t signal_count;
+  int64_t now_ms;
+  const attune_state_peak* peaks;
+  size_t peak_count;
+  const int64_t* recent_decisions_ms; /* this customer's recent decision times in this slot */
+  size_t recent_decision_count;
+} attune_guardrail_context;
+
+/** Zero the context and set struct_size. */
+ATTUNE_API void attune_guardrail_context_init(attune_guardrail_context* context);
+
+/** One candidate variant: its id (NUL-terminated) and tags. */
+typedef struct attune_guardrail_candidate {
+  const char* id;
+  const char* const* tags;
+  size_t tag_count;
+} attune_guardrail_candidate;
+
+/** Summary of one evaluation. Fill with attune_guardrail_outcome_init() first. */
+typedef struct attune_guardrail_outcome {
+  uint32_t struct_size;
+  size_t allowed_count;     /* candidates left for the bandit */
+  size_t fired_count;       /* rules that applied */
+  bool use_emotion;         /* false: emotional states must not drive this decision */
+  bool fallback_to_default; /* everything masked: show the slot's safe default */
+} attune_guardrail_outcome;
+
+/** Zero the outcome and set struct_size. */
+ATTUNE_API void attune_guardrail_outcome_init(attune_guardrail_outcome* outcome);
+
+/** Evaluate the rules for one decision. `allowed` receives candidate_count bytes (1 may be chosen,
+ *  0 masked); `outcome` (may be NULL) the summary. When `result_needed` is not NULL the full
+ *  result JSON ({"allowed":[ids],"masked":[ids],"use_emotion":..,"fallback_to_default":..,
+ *  "fired":[{"id","kind","reason","trigger","observed","observed_at_ms","unknown_input",
+ *  "disables_emotion","masked":[ids]}]}) is written with the two-call pattern, and on
+ *  ATTUNE_E_BUFFER_TOO_SMALL nothing else is written; pass result_needed = NULL to skip it. */
+ATTUNE_API int attune_guardrails_evaluate(const attune_guardrails* guardrails, const attune_guardrail_context* context,
+                                          const attune_guardrail_candidate* candidates, size_t candidate_count,
+                                          uint8_t* allowed, attune_guardrail_outcome* outcome, char* result_json,
+                                          size_t result_capacity, size_t* result_needed);
+/** Evaluate a JSON request (format of `attune guardrails eval`, docs/ethics-rules.md) into the
+ *  result JSON above (two-call pattern). */
+ATTUNE_API int attune_guardrails_evaluate_json(const attune_guardrails* guardrails, const char* request,
+                                               size_t request_len, char* out, size_t out_capacity, size_t* needed);
+
 /* ==== Engine (attune::Engine) ============================================================== */
 
 #ifdef __cplusplus

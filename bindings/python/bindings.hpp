@@ -6,6 +6,7 @@
 namespace attune::python {
 
 void bind_text(pybind11::module_& m);
+void bind_ethics(pybind11::module_& m);
 void bind_behavior(pybind11::module_& m);
 
 }  // namespace attune::python

@@ -20,14 +20,15 @@ PYBIND11_MODULE(_attune, m) {
       if (p) std::rethrow_exception(p);
     } catch (const attune::error& e) {
       py::object exc = py::reinterpret_borrow<py::object>(attune_error.ptr())(e.what());
+      exc.attr("status") = attune::status_name(e.code());  // before raising: setattr with a pending error fails
       PyErr_SetObject(attune_error.ptr(), exc.ptr());
-      exc.attr("status") = attune::status_name(e.code());
     }
   });
   m.def("status_name", [](int code) { return attune::status_name(static_cast<attune::status>(code)); },
         "Name of a status code (e.g. -2 -> 'invalid_utf8').");
 
   attune::python::bind_text(m);
+  attune::python::bind_ethics(m);
   attune::python::bind_behavior(m);
   // Components add their bind_* calls here, one line each.
 }

@@ -5,7 +5,8 @@
 //   1. $ATTUNE_MODEL_DIR, if set (a host or a test points attune elsewhere);
 //   2. the source tree's models/ (when running from a build tree);
 //   3. <prefix>/share/attune/models of the installation;
-//   4. ../share/attune/models relative to the running executable (a relocated install).
+//   4. ../share/attune/models relative to the library holding attune (a relocated install), then
+//      relative to the running executable.
 // Thread-safe (reads the environment only).
 #pragma once
 

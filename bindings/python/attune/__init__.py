@@ -13,9 +13,11 @@ from ._attune import AttuneError, status_name
 
 
 from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+from .ethics import ConsentRegistry, Guardrails, GuardrailResult, FiredRule, PURPOSES
 from .behavior import Event, IntentModel, SessionTracker, parse_event, sessions_from_events, UCI_FEATURES
 
 __version__ = _attune.__version__
 
-__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES",
-           "Event", "IntentModel", "SessionTracker", "parse_event", "sessions_from_events", "UCI_FEATURES"]
+__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+__all__ += ["ConsentRegistry", "Guardrails", "GuardrailResult", "FiredRule", "PURPOSES"]
+__all__ += ["Event", "IntentModel", "SessionTracker", "parse_event", "sessions_from_events", "UCI_FEATURES"]
