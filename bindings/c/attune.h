@@ -124,6 +124,79 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* ==== Emotion (attune::emotion) ============================================================ */
 
+/* Emotion scoring: text -> probabilities of the 27 GoEmotions emotions + neutral, Ekman groups,
+ * marketing states, valence, arousal, confidence; token-level explanations; online correction
+ * (the empathy loop). Model files: see docs/emotion-model.md (format version 1).
+ *
+ * Thread-safety of attune_emotion_model: scoring, batch scoring, explain and save may be called
+ * concurrently from any number of threads on one handle. attune_emotion_model_correct takes an
+ * exclusive lock on the handle (other calls wait while it runs), so it is safe too, just not
+ * concurrent. */
+
+#define ATTUNE_EMOTION_LABELS 28  /* labels, in GoEmotions emotions.txt order (27 = neutral) */
+#define ATTUNE_EMOTION_EKMAN 7    /* anger, disgust, fear, joy, sadness, surprise, neutral */
+#define ATTUNE_EMOTION_STATES 8   /* marketing states, in attune/states.hpp order */
+#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 1
+
+typedef struct attune_emotion_model attune_emotion_model;
+
+/** Scores of one text. Fill struct_size with attune_emotion_scores_init() before the call. */
+typedef struct attune_emotion_scores {
+  uint32_t struct_size;
+  float probabilities[ATTUNE_EMOTION_LABELS]; /* each in [0,1]; multi-label, no sum constraint */
+  uint32_t active;                            /* bit i set = label i active (never 0) */
+  float ekman[ATTUNE_EMOTION_EKMAN];          /* max probability of each group's members */
+  uint32_t ekman_active;                      /* bit e set = Ekman group e active */
+  float states[ATTUNE_EMOTION_STATES];        /* frustration, anxiety, hesitation, confusion,
+                                                 curiosity, excitement, satisfaction, detachment */
+  float valence;                              /* [-1,1] */
+  float arousal;                              /* [0,1] */
+  float confidence;                           /* [0,1] */
+} attune_emotion_scores;
+
+/** Set struct_size (and zero the rest). */
+ATTUNE_API void attune_emotion_scores_init(attune_emotion_scores* scores);
+
+/** Name of label `index` (0..27), of Ekman group `index` (0..6); NULL when out of range. */
+ATTUNE_API const char* attune_emotion_label_name(uint32_t index);
+ATTUNE_API const char* attune_emotion_ekman_name(uint32_t index);
+
+/** Load a model file. Errors: ATTUNE_E_IO (cannot read), ATTUNE_E_FORMAT (corrupt, truncated),
+ *  ATTUNE_E_VERSION (unsupported format version), ATTUNE_E_INVALID_ARGUMENT (NULL). */
+ATTUNE_API int attune_emotion_model_load(const char* path, attune_emotion_model** out);
+/** Load from memory (the bytes are decoded and not kept). Same errors. */
+ATTUNE_API int attune_emotion_model_load_memory(const void* data, size_t size, attune_emotion_model** out);
+/** Load the shipped default model (emotion-en.attm on the model search path; $ATTUNE_MODEL_DIR
+ *  overrides). ATTUNE_E_NOT_FOUND when it is nowhere on the path. */
+ATTUNE_API int attune_emotion_model_load_default(attune_emotion_model** out);
+/** Free a model; NULL is a no-op. */
+ATTUNE_API void attune_emotion_model_free(attune_emotion_model* model);
+
+/** Score one UTF-8 text into *out (caller-allocated, struct_size set).
+ *  Errors: ATTUNE_E_INVALID_UTF8, ATTUNE_E_LIMIT_EXCEEDED (> ATTUNE_MAX_TEXT_BYTES),
+ *  ATTUNE_E_INVALID_ARGUMENT. Empty text is valid. */
+ATTUNE_API int attune_emotion_model_score(const attune_emotion_model* model, const char* text, size_t text_len,
+                                          attune_emotion_scores* out);
+/** Score `count` texts (texts[i], lens[i]) into out[0..count) (each initialized with
+ *  attune_emotion_scores_init) on up to `threads` threads (0 = all cores). On error nothing is
+ *  guaranteed about `out` and the message names the failing text's index. */
+ATTUNE_API int attune_emotion_model_score_batch(const attune_emotion_model* model, const char* const* texts,
+                                                const size_t* lens, size_t count, uint32_t threads,
+                                                attune_emotion_scores* out);
+/** Explanation as JSON (two-call pattern): per active label, the top `top_k` tokens by
+ *  contribution to its log-odds:
+ *  [{"label":"joy","probability":0.8,"threshold":0.3,"bias":-3.1,
+ *    "tokens":[{"token":"great","offset":0,"length":5,"weight":1.9},..]},..] */
+ATTUNE_API int attune_emotion_model_explain(const attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t top_k, char* out, size_t out_capacity, size_t* needed);
+/** The empathy loop: a person verified that `text` carries exactly the labels in `label_mask`
+ *  (bit i = label i; nonzero). Adapts the model with a bounded online step (see
+ *  attune::emotion::PartialFitOptions). Takes the handle's exclusive lock. */
+ATTUNE_API int attune_emotion_model_correct(attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t label_mask);
+/** Save the model (adapted models keep their adaptation). ATTUNE_E_IO on write failure. */
+ATTUNE_API int attune_emotion_model_save(const attune_emotion_model* model, const char* path);
+
 /* ==== Behaviour and intent (attune::behavior) ============================================== */
 /*
  * Events (Segment tracking spec JSON, docs/behavior-events.md) fold into live session features
@@ -306,6 +379,250 @@ ATTUNE_API int attune_intent_model_explain(const attune_intent_model* model, con
 
 
 /* ==== Variant selection (attune::select) =================================================== */
+
+/* Catalogs of message variants, contextual-bandit policies with logged propensities, and a
+ * selector with delayed rewards. Reference: docs/selection.md and the headers in include/attune/select/.
+ *
+ * Thread-safety: attune_catalog is immutable and may be shared by threads. attune_policy and
+ * attune_selector are NOT safe for concurrent calls on one handle (choose/decide mutate the
+ * random generator and scratch space, learn/reward mutate the model): serialize calls with a
+ * mutex, or give each thread its own replica and combine them with *_merge. Different handles
+ * are independent. */
+
+typedef struct attune_catalog attune_catalog;
+typedef struct attune_policy attune_policy;
+typedef struct attune_selector attune_selector;
+
+/* Policy kinds and model layouts (attune::select::PolicyKind / ModelKind). */
+#define ATTUNE_POLICY_LINEAR_THOMPSON 0
+#define ATTUNE_POLICY_LIN_UCB 1
+#define ATTUNE_POLICY_EPSILON_GREEDY 2
+#define ATTUNE_POLICY_UNIFORM 3
+#define ATTUNE_MODEL_PER_VARIANT 0 /* one ridge model per variant over the context */
+#define ATTUNE_MODEL_SHARED 1      /* one model over context x variant-attribute interactions */
+
+/* Limits of a catalog (see docs/selection.md). */
+#define ATTUNE_SELECT_MAX_SLOTS 64
+#define ATTUNE_SELECT_MAX_VARIANTS 256
+#define ATTUNE_STATE_COUNT 8 /* marketing states, order of attune/states.hpp */
+
+/** Parse and validate a catalog from JSON (borrowed). Errors: ATTUNE_E_PARSE (malformed JSON,
+ *  duplicate key), ATTUNE_E_INVALID_ARGUMENT (unknown field, bad id, not exactly one safe default;
+ *  the message starts with the JSON path), ATTUNE_E_LIMIT_EXCEEDED, ATTUNE_E_VERSION. */
+ATTUNE_API int attune_catalog_from_json(const char* json, size_t json_len, attune_catalog** out);
+/** Read and validate a catalog file. Errors as above plus ATTUNE_E_IO. */
+ATTUNE_API int attune_catalog_load(const char* path, attune_catalog** out);
+ATTUNE_API void attune_catalog_free(attune_catalog* catalog);
+ATTUNE_API int attune_catalog_slot_count(const attune_catalog* catalog, size_t* out);
+/** Index of the slot with this id (NUL-terminated); ATTUNE_E_NOT_FOUND if none. */
+ATTUNE_API int attune_catalog_slot_index(const attune_catalog* catalog, const char* slot_id, size_t* out);
+ATTUNE_API int attune_catalog_variant_count(const attune_catalog* catalog, size_t slot, size_t* out);
+/** Index of a variant of a slot by id; ATTUNE_E_NOT_FOUND if none. */
+ATTUNE_API int attune_catalog_variant_index(const attune_catalog* catalog, size_t slot, const char* variant_id,
+                                            size_t* out);
+/** Id of a variant (two-call pattern, NUL-terminated). */
+ATTUNE_API int attune_catalog_variant_id(const attune_catalog* catalog, size_t slot, size_t variant, char* out,
+                                         size_t out_capacity, size_t* needed);
+/** Index of the slot's safe default variant. */
+ATTUNE_API int attune_catalog_safe_default(const attune_catalog* catalog, size_t slot, size_t* out);
+/** Customer-context dimension: 8 states + intents + features of the catalog's "context". */
+ATTUNE_API int attune_catalog_context_dim(const attune_catalog* catalog, size_t* out);
+
+/** Policy options; fill with attune_policy_options_init(). Fields as in attune::select::
+ *  PolicyOptions (exploration < 0 = the kind's default: Thompson scale 0.25, UCB alpha 0.15,
+ *  epsilon 0.1). */
+typedef struct attune_policy_options {
+  uint32_t struct_size;
+  int32_t kind;                 /* ATTUNE_POLICY_* (default LINEAR_THOMPSON) */
+  int32_t model;                /* ATTUNE_MODEL_* (default PER_VARIANT) */
+  double regularization;        /* ridge lambda > 0 (1.0) */
+  double exploration;           /* (-1: default of the kind) */
+  double epsilon_decay;         /* epsilon-greedy eps_t = eps0 / (1 + decay t) (0.001) */
+  double epsilon_min;           /* (0.01) */
+  double forgetting;            /* in (0, 1] (1.0 = none) */
+  uint32_t refactor_every;      /* refactorization period of the ridge model (1000) */
+  int32_t importance_weighting; /* 0/1: weight updates by min(1/propensity, max) (0) */
+  double max_importance_weight; /* (20) */
+  double min_propensity;        /* floor of Thompson propensity estimates (1e-6) */
+  uint64_t seed;                /* seed of the handle's random generator (0) */
+} attune_policy_options;
+
+ATTUNE_API void attune_policy_options_init(attune_policy_options* options);
+
+/** Result of a choice: the variant index and the probability it had under this call,
+ *  computed over the allowed variants only. */
+typedef struct attune_choice {
+  uint32_t variant;
+  double propensity;
+} attune_choice;
+
+/** Create a policy for contexts of `context_dim` doubles and `variant_count` variants with
+ *  `attr_dim` attributes each (`variant_attributes`: variant_count x attr_dim, row-major, copied;
+ *  may be NULL when attr_dim is 0). options NULL = defaults. */
+ATTUNE_API int attune_policy_create(const attune_policy_options* options, size_t context_dim, size_t variant_count,
+                                    const double* variant_attributes, size_t attr_dim, attune_policy** out);
+ATTUNE_API void attune_policy_free(attune_policy* policy);
+/** Choose among `allowed` (variant indices; NULL with count 0 = all variants). `context_len`
+ *  must equal the policy's context dimension. Errors leave the policy and its generator as they
+ *  were. */
+ATTUNE_API int attune_policy_choose(attune_policy* policy, const double* context, size_t context_len,
+                                    const uint32_t* allowed, size_t allowed_count, attune_choice* out);
+/** Probabilities of the allowed variants under this call (out[i] for allowed[i], or for
+ *  variant i when allowed is NULL); out_capacity >= number of allowed variants. */
+ATTUNE_API int attune_policy_probabilities(attune_policy* policy, const double* context, size_t context_len,
+                                           const uint32_t* allowed, size_t allowed_count, double* out,
+                                           size_t out_capacity);
+/** Learn from one outcome. Errors: ATTUNE_E_OUT_OF_RANGE (NaN/inf reward or context, propensity
+ *  outside (0,1]), ATTUNE_E_NOT_FOUND (variant index). No state changes on error. */
+ATTUNE_API int attune_policy_learn(attune_policy* policy, const double* context, size_t context_len,
+                                   uint32_t variant, double reward, double propensity);
+/** Serialize the learned state (versioned little-endian binary; two-call pattern: *needed is
+ *  the byte count, no NUL). */
+ATTUNE_API int attune_policy_save(const attune_policy* policy, uint8_t* out, size_t out_capacity, size_t* needed);
+/** Load a saved state; `seed` seeds the new handle's generator. ATTUNE_E_FORMAT, ATTUNE_E_VERSION. */
+ATTUNE_API int attune_policy_load(const uint8_t* bytes, size_t len, uint64_t seed, attune_policy** out);
+/** into += other - base (base may be NULL: replicas started from the empty prior). */
+ATTUNE_API int attune_policy_merge(attune_policy* into, const attune_policy* other, const attune_policy* base);
+/** Number of learn calls reflected in the state. */
+ATTUNE_API int attune_policy_updates(const attune_policy* policy, uint64_t* out);
+
+/** Selector options; fill with attune_selector_options_init(). */
+typedef struct attune_selector_options {
+  uint32_t struct_size;
+  attune_policy_options policy; /* the policy of every slot (its seed is ignored) */
+  uint64_t seed;                /* seeds decisions and decision ids (0) */
+  double reward_min;            /* accepted reward range, inclusive ([0, 1]) */
+  double reward_max;
+  double pending_ttl_s;         /* pending decisions expire after this many seconds (7 days) */
+  uint64_t max_pending;         /* at most this many pending decisions, oldest evicted (65536) */
+} attune_selector_options;
+
+ATTUNE_API void attune_selector_options_init(attune_selector_options* options);
+
+/** The customer side of a decision. States in [0,1] (order of attune/states.hpp); intents in
+ *  [0,1] and features (finite) in the order of the catalog's "context" lists. */
+typedef struct attune_customer {
+  uint32_t struct_size;
+  float states[ATTUNE_STATE_COUNT];
+  const double* intents;
+  size_t intent_count;
+  const double* features;
+  size_t feature_count;
+} attune_customer;
+
+typedef struct attune_decision {
+  uint64_t decision_id;     /* pass to attune_selector_reward */
+  char decision_id_str[17]; /* the same id as 16 lower-case hex digits, NUL-terminated */
+  uint32_t slot;            /* slot index */
+  uint32_t variant;         /* variant index within the slot */
+  double propensity;        /* probability of this variant under this call (allowed set only) */
+  double expected_reward;   /* the policy's posterior mean for the chosen variant */
+} attune_decision;
+
+/** Create a selector over a copy of `catalog` (the catalog handle may be freed afterwards). */
+ATTUNE_API int attune_selector_create(const attune_catalog* catalog, const attune_selector_options* options,
+                                      attune_selector** out);
+ATTUNE_API void attune_selector_free(attune_selector* selector);
+/** Decide for slot `slot_id` among `allowed` variant indices (NULL with count 0 = all; guardrails
+ *  pass what remains; an empty remaining set is the caller's cue to show the safe default).
+ *  `now` is the host's clock in seconds. */
+ATTUNE_API int attune_selector_decide(attune_selector* selector, const char* slot_id, const attune_customer* customer,
+                                      const uint32_t* allowed, size_t allowed_count, double now,
+                                      attune_decision* out);
+/** Apply a delayed reward once. Errors (nothing changes): ATTUNE_E_OUT_OF_RANGE (NaN or outside
+ *  [reward_min, reward_max]), ATTUNE_E_NOT_FOUND (unknown, expired or evicted id),
+ *  ATTUNE_E_DUPLICATE (already rewarded). */
+ATTUNE_API int attune_selector_reward(attune_selector* selector, uint64_t decision_id, double value, double now);
+/** Parse a decision id string (1..16 hex digits). */
+ATTUNE_API int attune_decision_id_parse(const char* text, uint64_t* out);
+/** Drop pending decisions older than the TTL; *expired (may be NULL) receives how many. */
+ATTUNE_API int attune_selector_expire(attune_selector* selector, double now, size_t* expired);
+ATTUNE_API int attune_selector_pending(const attune_selector* selector, size_t* out);
+/** Serialize every slot's learned policy (two-call pattern, bytes). Pending decisions are not
+ *  included. */
+ATTUNE_API int attune_selector_save(const attune_selector* selector, uint8_t* out, size_t out_capacity,
+                                    size_t* needed);
+/** Replace the learned state with a saved one of the same catalog. */
+ATTUNE_API int attune_selector_load(attune_selector* selector, const uint8_t* bytes, size_t len);
+/** into += other - base for every slot (base may be NULL). */
+ATTUNE_API int attune_selector_merge(attune_selector* into, const attune_selector* other,
+                                     const attune_selector* base);
+
+/* ---- Off-policy evaluation (attune::select::ope) ----------------------------------------
+ * Estimate how a target policy would have done from logs of another (logging) policy. Per row i:
+ * reward r_i, logging propensity p_i of the logged action (in (0,1]), target probability pi_i of
+ * the same action (in [0,1]); weight w_i = pi_i / p_i, capped at options.clip when set.
+ *   IPS   = mean(w r)                     interval: normal, sample sd of w r
+ *   SNIPS = sum(w r) / sum(w)             interval: delta method
+ *   DR    = mean(q_target + w (r - q_logged)), with a reward model fit on other rows:
+ *           q_logged[i] = qhat(x_i, a_i), q_target[i] = sum_a pi(a|x_i) qhat(x_i, a)
+ * or a percentile bootstrap (options.interval). Full definitions: attune/select/ope.hpp and
+ * docs/ope.md. Arrays are borrowed for the call; results go to a caller-allocated struct, which
+ * is left untouched on error. All functions are thread-safe (no shared state). */
+
+#define ATTUNE_OPE_IPS 0
+#define ATTUNE_OPE_SNIPS 1
+#define ATTUNE_OPE_DR 2
+
+#define ATTUNE_OPE_INTERVAL_ANALYTIC 0  /* normal approximation (IPS, DR), delta method (SNIPS) */
+#define ATTUNE_OPE_INTERVAL_BOOTSTRAP 1 /* percentile bootstrap, std::mt19937_64(seed) */
+
+typedef struct attune_ope_options {
+  uint32_t struct_size;          /* sizeof(attune_ope_options), set by attune_ope_options_init */
+  double clip;                   /* weight cap; 0 (default) = no clipping; otherwise > 0 */
+  double confidence;             /* two-sided interval level in (0,1); default 0.95 */
+  int32_t interval;              /* ATTUNE_OPE_INTERVAL_*; default analytic */
+  uint32_t bootstrap_resamples;  /* 10 .. 1000000; default 2000 */
+  uint64_t seed;                 /* bootstrap seed; default 0 */
+  double top_fraction;           /* diagnostics: share of weight mass in this top fraction; 0.01 */
+} attune_ope_options;
+
+typedef struct attune_ope_result {
+  uint32_t struct_size;      /* sizeof(attune_ope_result), set by attune_ope_result_init */
+  int32_t estimator;         /* ATTUNE_OPE_* */
+  double estimate;           /* point estimate of the target policy's mean reward */
+  double lower, upper;       /* confidence interval */
+  double std_error;          /* analytic standard error */
+  double ess;                /* effective sample size (sum w)^2 / sum w^2 of the weights used */
+  double max_weight;         /* largest weight used (after clipping) */
+  double max_raw_weight;     /* largest pi/p before clipping */
+  double weight_mean;        /* mean weight (about 1 when the propensities are right) */
+  double top_weight_share;   /* share of sum w held by the top options.top_fraction of rows */
+  uint64_t rows;             /* n */
+  uint64_t rows_clipped;     /* rows whose weight was capped */
+} attune_ope_result;
+
+/** Fill options with the defaults (sets struct_size). */
+ATTUNE_API void attune_ope_options_init(attune_ope_options* options);
+/** Zero a result and set its struct_size. */
+ATTUNE_API void attune_ope_result_init(attune_ope_result* result);
+
+/** Evaluate with `estimator` (ATTUNE_OPE_*). q_logged/q_target are required for DR and ignored
+ *  (may be NULL) otherwise. `options` may be NULL (defaults). n >= 2.
+ *  Errors: ATTUNE_E_OUT_OF_RANGE (propensity outside (0,1], target outside [0,1], non-finite
+ *  reward or reward-model value; the message names the row), ATTUNE_E_INVALID_ARGUMENT (NULL
+ *  array, n < 2, unknown estimator, bad options, SNIPS with all weights 0). */
+ATTUNE_API int attune_ope_evaluate(int32_t estimator, const double* rewards, const double* propensities,
+                                   const double* target_probs, const double* q_logged,
+                                   const double* q_target, size_t n, const attune_ope_options* options,
+                                   attune_ope_result* out);
+
+/** Same, with the target policy as an n x n_actions row-major probability matrix (each row sums
+ *  to 1 within 1e-6) and the logged actions in [0, n_actions); q_matrix (n x n_actions
+ *  row-major reward-model values) is required for DR, ignored otherwise. */
+ATTUNE_API int attune_ope_evaluate_matrix(int32_t estimator, const int64_t* actions, const double* rewards,
+                                          const double* propensities, const double* target_matrix,
+                                          const double* q_matrix, size_t n, size_t n_actions,
+                                          const attune_ope_options* options, attune_ope_result* out);
+
+/** Shorthands for attune_ope_evaluate. */
+ATTUNE_API int attune_ope_ips(const double* rewards, const double* propensities, const double* target_probs,
+                              size_t n, const attune_ope_options* options, attune_ope_result* out);
+ATTUNE_API int attune_ope_snips(const double* rewards, const double* propensities, const double* target_probs,
+                                size_t n, const attune_ope_options* options, attune_ope_result* out);
+ATTUNE_API int attune_ope_dr(const double* rewards, const double* propensities, const double* target_probs,
+                             const double* q_logged, const double* q_target, size_t n,
+                             const attune_ope_options* options, attune_ope_result* out);
 
 /* ==== Audit log (attune::ethics::AuditLog) ================================================= */
 

@@ -7,6 +7,11 @@ namespace attune::python {
 
 void bind_text(pybind11::module_& m);
 void bind_ethics(pybind11::module_& m);
+
 void bind_behavior(pybind11::module_& m);
+
+void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
+
+void bind_emotion(pybind11::module_& m);
 
 }  // namespace attune::python

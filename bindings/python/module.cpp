@@ -29,6 +29,10 @@ PYBIND11_MODULE(_attune, m) {
 
   attune::python::bind_text(m);
   attune::python::bind_ethics(m);
+
   attune::python::bind_behavior(m);
+
+  attune::python::bind_emotion(m);
   // Components add their bind_* calls here, one line each.
+  attune::python::bind_ope(m);
 }

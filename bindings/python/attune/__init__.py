@@ -11,13 +11,21 @@ Errors: arguments that are wrong raise ``ValueError``; everything else raises
 from . import _attune
 from ._attune import AttuneError, status_name
 
-
-from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
-from .ethics import ConsentRegistry, Guardrails, GuardrailResult, FiredRule, PURPOSES
-from .behavior import Event, IntentModel, SessionTracker, parse_event, sessions_from_events, UCI_FEATURES
-
 __version__ = _attune.__version__
+__all__ = ["AttuneError", "status_name", "__version__"]
 
-__all__ = ["AttuneError", "status_name", "__version__", "Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+# One block per component: its imports and its names in __all__.
+from .text import Token, tokenize, normalize, MAX_TEXT_BYTES
+__all__ += ["Token", "tokenize", "normalize", "MAX_TEXT_BYTES"]
+
+from .ethics import ConsentRegistry, Guardrails, GuardrailResult, FiredRule, PURPOSES
 __all__ += ["ConsentRegistry", "Guardrails", "GuardrailResult", "FiredRule", "PURPOSES"]
+
+from .behavior import Event, IntentModel, SessionTracker, parse_event, sessions_from_events, UCI_FEATURES
 __all__ += ["Event", "IntentModel", "SessionTracker", "parse_event", "sessions_from_events", "UCI_FEATURES"]
+
+from . import ope
+__all__ += ["ope"]
+
+from .emotion import EmotionModel, EmotionClassifier, LABELS as EMOTION_LABELS, EKMAN_GROUPS
+__all__ += ["EmotionModel", "EmotionClassifier", "EMOTION_LABELS", "EKMAN_GROUPS"]

@@ -1,0 +1,117 @@
+// bench_select: speed of the selection layer, one JSON line per measurement.
+//   1. choose + learn rounds per second, 6 variants x 4 attributes, 16 context features (the
+//      shape of ../shared/bench/cb_sim.py), for each policy, single thread, in-process;
+//   2. choose latency (p50, p99) with 50 variants and 64 context features (default policy).
+// Contexts come from the synthetic generator below (no data files). Throughput is reported per
+// second of wall time and per second of this thread's CPU time: the benchmark machine is shared,
+// and CPU time is what the code costs.
+#include "attune/select/policy.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <vector>
+
+using namespace attune::select;
+
+namespace {
+
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::vector<double> contexts(size_t n, size_t d, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<double> x(n * d);
+  for (auto& v : x) v = rng.uniform();
+  return x;
+}
+
+VariantFeatures attributes(size_t k, size_t p, uint64_t seed) {
+  Rng rng(seed);
+  VariantFeatures v;
+  v.count = k;
+  v.dim = p;
+  v.values.resize(k * p);
+  for (auto& a : v.values) a = rng.uniform();
+  return v;
+}
+
+void throughput(PolicyKind kind, ModelKind model, size_t rounds) {
+  const size_t d = 16, k = 6;
+  PolicyOptions o;
+  o.kind = kind;
+  o.model = model;
+  auto policy = make_policy(o, d, attributes(k, 4, 2));
+  const auto x = contexts(4096, d, 3);
+  std::vector<uint32_t> all(k);
+  for (uint32_t i = 0; i < k; ++i) all[i] = i;
+  Rng rng(7), reward(8);
+  const double w0 = wall_seconds(), c0 = cpu_seconds();
+  double sink = 0;
+  for (size_t t = 0; t < rounds; ++t) {
+    const double* ctx = &x[(t & 4095) * d];
+    const Choice c = policy->choose(ctx, all, rng);
+    const double r = reward.uniform() < 0.1 + 0.1 * static_cast<double>(c.variant) / k + 0.3 * ctx[c.variant] ? 1.0 : 0.0;
+    policy->learn(ctx, c.variant, r, c.propensity);
+    sink += c.propensity;
+  }
+  const double wall = wall_seconds() - w0, cpu = cpu_seconds() - c0;
+  std::printf(
+      "{\"name\":\"select.choose_learn\",\"policy\":\"%s\",\"model\":\"%s\",\"variants\":%zu,\"context_dim\":%zu,"
+      "\"rounds\":%zu,\"rounds_per_s_cpu\":%.0f,\"rounds_per_s_wall\":%.0f,\"us_per_round_cpu\":%.3f,\"check\":%.3f}\n",
+      policy_kind_name(kind), model_kind_name(model), k, d, rounds, static_cast<double>(rounds) / cpu, static_cast<double>(rounds) / wall, 1e6 * cpu / static_cast<double>(rounds),
+      sink / static_cast<double>(rounds));
+}
+
+void latency(size_t k, size_t d, size_t calls) {
+  PolicyOptions o;
+  auto policy = make_policy(o, d, attributes(k, 8, 4));
+  const auto x = contexts(1024, d, 5);
+  std::vector<uint32_t> all(k);
+  for (uint32_t i = 0; i < k; ++i) all[i] = i;
+  Rng rng(9), reward(10);
+  for (size_t t = 0; t < 5000; ++t) {  // a trained posterior, not the prior
+    const double* ctx = &x[(t & 1023) * d];
+    const Choice c = policy->choose(ctx, all, rng);
+    policy->learn(ctx, c.variant, reward.uniform() < 0.2 + 0.5 * ctx[c.variant % d] ? 1.0 : 0.0, c.propensity);
+  }
+  std::vector<double> us(calls);
+  double sink = 0;
+  const double c0 = cpu_seconds();
+  for (size_t t = 0; t < calls; ++t) {
+    const double* ctx = &x[(t & 1023) * d];
+    const auto a = std::chrono::steady_clock::now();
+    const Choice c = policy->choose(ctx, all, rng);
+    const auto b = std::chrono::steady_clock::now();
+    us[t] = std::chrono::duration<double, std::micro>(b - a).count();
+    sink += c.propensity;
+  }
+  const double cpu = cpu_seconds() - c0;
+  std::sort(us.begin(), us.end());
+  std::printf(
+      "{\"name\":\"select.choose_latency\",\"policy\":\"linear_thompson\",\"model\":\"per_variant\",\"variants\":%zu,"
+      "\"context_dim\":%zu,\"calls\":%zu,\"p50_us\":%.2f,\"p90_us\":%.2f,\"p99_us\":%.2f,\"mean_us_cpu\":%.2f,"
+      "\"check\":%.3f}\n",
+      k, d, calls, us[calls / 2], us[calls * 9 / 10], us[calls * 99 / 100], 1e6 * cpu / static_cast<double>(calls), sink / static_cast<double>(calls));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t rounds = argc > 1 ? static_cast<size_t>(std::stoul(argv[1])) : 500000;
+  throughput(PolicyKind::linear_thompson, ModelKind::per_variant, rounds);
+  throughput(PolicyKind::lin_ucb, ModelKind::per_variant, rounds);
+  throughput(PolicyKind::epsilon_greedy, ModelKind::per_variant, rounds);
+  throughput(PolicyKind::uniform, ModelKind::per_variant, rounds);
+  throughput(PolicyKind::linear_thompson, ModelKind::shared, rounds / 10);
+  latency(50, 64, 20000);
+  return 0;
+}

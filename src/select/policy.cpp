@@ -1,0 +1,625 @@
+#include "attune/select/policy.hpp"
+
+#include "attune/error.hpp"
+#include "binary_io.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+namespace attune::select {
+namespace {
+
+constexpr char kMagic[8] = {'A', 'T', 'S', 'E', 'L', 'P', 'O', 'L'};
+constexpr uint32_t kFormatVersion = 1;
+constexpr double kMaxAbsReward = 1e6;
+
+// ---- Phi by table: Phi(x) for x in [-8, 8] at steps of 1/128, linear interpolation. ----------
+// The interpolation error is below h^2/8 * max|phi'| = 4e-7; outside the table Phi is 0 or 1
+// to within 7e-16.
+constexpr int kPhiSteps = 128;
+constexpr double kPhiRange = 8.0;
+constexpr int kPhiSize = static_cast<int>(2 * kPhiRange * kPhiSteps) + 1;
+
+const std::array<double, kPhiSize>& phi_table() {
+  static const std::array<double, kPhiSize> table = [] {
+    std::array<double, kPhiSize> t{};
+    for (int i = 0; i < kPhiSize; ++i) {
+      const double x = -kPhiRange + static_cast<double>(i) / kPhiSteps;
+      t[static_cast<size_t>(i)] = 0.5 * std::erfc(-x / std::sqrt(2.0));
+    }
+    return t;
+  }();
+  return table;
+}
+
+inline double fast_phi(const std::array<double, kPhiSize>& t, double x) noexcept {
+  if (!(x > -kPhiRange)) return 0.0;
+  if (x >= kPhiRange) return 1.0;
+  const double pos = (x + kPhiRange) * kPhiSteps;
+  const int i = static_cast<int>(pos);
+  const double f = pos - i;
+  if (i >= kPhiSize - 1) return 1.0;
+  return t[static_cast<size_t>(i)] + f * (t[static_cast<size_t>(i) + 1] - t[static_cast<size_t>(i)]);
+}
+
+// ---- Gauss-Hermite nodes and weights (weight exp(-t^2)) by Golub-Welsch. -----------------------
+constexpr int kHermiteNodes = 20;
+struct Hermite {
+  std::array<double, kHermiteNodes> node;    // sqrt(2) * t_i, so s = m + sd * node
+  std::array<double, kHermiteNodes> weight;  // w_i / sqrt(pi), sums to 1
+  int first = 0, last = kHermiteNodes - 1;   // nodes with weight >= 1e-12
+};
+
+const Hermite& hermite() {
+  static const Hermite h = [] {
+    Eigen::MatrixXd j = Eigen::MatrixXd::Zero(kHermiteNodes, kHermiteNodes);
+    for (int i = 1; i < kHermiteNodes; ++i) j(i, i - 1) = j(i - 1, i) = std::sqrt(i / 2.0);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(j);
+    Hermite out{};
+    double total = 0.0;
+    for (int i = 0; i < kHermiteNodes; ++i) {
+      out.node[static_cast<size_t>(i)] = std::sqrt(2.0) * es.eigenvalues()[i];
+      const double v0 = es.eigenvectors()(0, i);
+      out.weight[static_cast<size_t>(i)] = v0 * v0;  // sqrt(pi) v0^2 / sqrt(pi)
+      total += v0 * v0;
+    }
+    for (auto& w : out.weight) w /= total;
+    while (out.first < kHermiteNodes - 1 && out.weight[static_cast<size_t>(out.first)] < 1e-12) ++out.first;
+    while (out.last > 0 && out.weight[static_cast<size_t>(out.last)] < 1e-12) --out.last;
+    return out;
+  }();
+  return h;
+}
+
+// ---- 5-point Gauss-Legendre on [-1, 1] (Golub-Welsch), for the composite rule below. --------
+constexpr int kLegendreNodes = 5;
+struct Legendre {
+  std::array<double, kLegendreNodes> node, weight;
+};
+const Legendre& legendre() {
+  static const Legendre l = [] {
+    Eigen::MatrixXd j = Eigen::MatrixXd::Zero(kLegendreNodes, kLegendreNodes);
+    for (int i = 1; i < kLegendreNodes; ++i) j(i, i - 1) = j(i - 1, i) = i / std::sqrt(4.0 * i * i - 1.0);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(j);
+    Legendre out{};
+    for (int i = 0; i < kLegendreNodes; ++i) {
+      out.node[static_cast<size_t>(i)] = es.eigenvalues()[i];
+      const double v0 = es.eigenvectors()(0, i);
+      out.weight[static_cast<size_t>(i)] = 2.0 * v0 * v0;
+    }
+    return out;
+  }();
+  return l;
+}
+
+// Composite rule for the case Gauss-Hermite handles badly: a competitor j whose score spread is
+// much narrower than the chosen variant's turns Phi((s - m_j)/s_j) into a near-step inside the
+// integration range. Panels of at most one standard deviation of the chosen variant, refined
+// around every such step (breakpoints at m_j + {0, +-1.5, +-3, +-6} s_j), each integrated with
+// 5-point Gauss-Legendre; the integral beyond +-7 standard deviations (< 3e-12) is dropped.
+double win_probability_composite(double ma, double sa, const double* mean, const uint32_t* active,
+                                 const double* inv, size_t na) {
+  constexpr size_t kMaxBreaks = 15 + 7 * kMaxVariantsPerSlot;
+  double br[kMaxBreaks];
+  size_t nb = 0;
+  const double lo = ma - 7.0 * sa, hi = ma + 7.0 * sa;
+  for (int k = -7; k <= 7; ++k) br[nb++] = ma + k * sa;
+  static constexpr double kAround[] = {-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0};
+  for (size_t q = 0; q < na; ++q) {
+    const double mj = mean[active[q]];
+    const double sj = inv[q] > 0.0 ? 1.0 / inv[q] : 0.0;
+    if (sj >= 0.5 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
+    for (double c : kAround) {
+      const double b = mj + c * sj;
+      if (b > lo && b < hi) br[nb++] = b;
+      if (sj == 0.0) break;
+    }
+  }
+  std::sort(br, br + nb);
+  const auto& t = phi_table();
+  const auto& gl = legendre();
+  const double norm = 1.0 / (sa * std::sqrt(2.0 * 3.14159265358979323846));
+  double p = 0.0;
+  for (size_t i = 0; i + 1 < nb; ++i) {
+    const double a = br[i], b = br[i + 1];
+    if (!(b > a)) continue;
+    const double half = 0.5 * (b - a), mid = 0.5 * (a + b);
+    for (int g = 0; g < kLegendreNodes; ++g) {
+      const double s = mid + half * gl.node[static_cast<size_t>(g)];
+      const double zz = (s - ma) / sa;
+      double prod = gl.weight[static_cast<size_t>(g)] * half * norm * std::exp(-0.5 * zz * zz);
+      for (size_t q = 0; q < na && prod > 0.0; ++q) {
+        const double mj = mean[active[q]];
+        if (inv[q] > 0.0)
+          prod *= fast_phi(t, (s - mj) * inv[q]);
+        else
+          prod *= s > mj ? 1.0 : (s == mj ? 0.5 : 0.0);
+      }
+      p += prod;
+    }
+  }
+  return p;
+}
+
+bool same_options(const PolicyOptions& a, const PolicyOptions& b) {
+  return a.kind == b.kind && a.model == b.model && a.regularization == b.regularization &&
+         a.effective_exploration() == b.effective_exploration() && a.epsilon_decay == b.epsilon_decay &&
+         a.epsilon_min == b.epsilon_min && a.forgetting == b.forgetting && a.refactor_every == b.refactor_every &&
+         a.importance_weighting == b.importance_weighting && a.max_importance_weight == b.max_importance_weight &&
+         a.min_propensity == b.min_propensity;
+}
+
+}  // namespace
+
+double thompson_win_probability(size_t which, const double* mean, const double* sd, size_t n) noexcept {
+  const auto& t = phi_table();
+  const auto& h = hermite();
+  const double ma = mean[which], sa = sd[which];
+  // Nodes whose weight is negligible (< 1e-12, together < 1e-11) are skipped; variants whose Phi
+  // is 1 over the whole range of the remaining nodes drop out of the product.
+  const int first = h.first, last = h.last;
+  const double lo = sa > 0.0 ? ma + sa * h.node[static_cast<size_t>(first)] : ma;
+  uint32_t active[kMaxVariantsPerSlot];
+  double inv[kMaxVariantsPerSlot];
+  size_t na = 0;
+  bool narrow = false;
+  for (size_t j = 0; j < n; ++j) {
+    if (j == which) continue;
+    if (sd[j] > 0.0) {
+      if ((lo - mean[j]) >= kPhiRange * sd[j]) continue;
+      inv[na] = 1.0 / sd[j];
+    } else {
+      if (lo > mean[j]) continue;
+      inv[na] = 0.0;
+    }
+    narrow |= sd[j] < 0.5 * sa;
+    active[na++] = static_cast<uint32_t>(j);
+  }
+  if (na == 0) return 1.0;
+  if (narrow && sa > 0.0) {
+    const double p = win_probability_composite(ma, sa, mean, active, inv, na);
+    return p > 1.0 ? 1.0 : p;
+  }
+  double p = 0.0;
+  const int g0 = sa > 0.0 ? first : 0, g1 = sa > 0.0 ? last : 0;
+  for (int g = g0; g <= g1; ++g) {
+    const double s = sa > 0.0 ? ma + sa * h.node[static_cast<size_t>(g)] : ma;
+    double prod = sa > 0.0 ? h.weight[static_cast<size_t>(g)] : 1.0;
+    for (size_t q = 0; q < na && prod > 0.0; ++q) {
+      const double mj = mean[active[q]];
+      if (inv[q] > 0.0)
+        prod *= fast_phi(t, (s - mj) * inv[q]);
+      else
+        prod *= s > mj ? 1.0 : (s == mj ? 0.5 : 0.0);
+    }
+    p += prod;
+  }
+  return p > 1.0 ? 1.0 : p;
+}
+
+// ---- names and options -----------------------------------------------------------------------
+
+const char* policy_kind_name(PolicyKind kind) noexcept {
+  switch (kind) {
+    case PolicyKind::linear_thompson: return "linear_thompson";
+    case PolicyKind::lin_ucb: return "lin_ucb";
+    case PolicyKind::epsilon_greedy: return "epsilon_greedy";
+    case PolicyKind::uniform: return "uniform";
+  }
+  return "unknown";
+}
+
+PolicyKind policy_kind_from_name(std::string_view name) {
+  if (name == "linear_thompson" || name == "thompson" || name == "lints") return PolicyKind::linear_thompson;
+  if (name == "lin_ucb" || name == "linucb" || name == "ucb") return PolicyKind::lin_ucb;
+  if (name == "epsilon_greedy" || name == "egreedy" || name == "epsilon") return PolicyKind::epsilon_greedy;
+  if (name == "uniform" || name == "random") return PolicyKind::uniform;
+  throw invalid_argument("unknown policy '" + std::string(name) +
+                         "' (expected linear_thompson, lin_ucb, epsilon_greedy or uniform)");
+}
+
+double PolicyOptions::effective_exploration() const noexcept {
+  if (exploration >= 0.0) return exploration;
+  switch (kind) {
+    case PolicyKind::linear_thompson: return kDefaultThompsonScale;
+    case PolicyKind::lin_ucb: return kDefaultUcbAlpha;
+    case PolicyKind::epsilon_greedy: return kDefaultEpsilon;
+    case PolicyKind::uniform: return 0.0;
+  }
+  return 0.0;
+}
+
+void PolicyOptions::validate() const {
+  auto bad = [](const char* what) { throw invalid_argument(std::string("policy options: ") + what, status::out_of_range); };
+  if (static_cast<int>(kind) > 3) bad("unknown kind");
+  if (static_cast<int>(model) > 1) bad("unknown model layout");
+  if (!(regularization > 0.0) || !std::isfinite(regularization)) bad("regularization must be finite and > 0");
+  if (!std::isfinite(exploration)) bad("exploration must be finite (negative = default)");
+  if (kind == PolicyKind::epsilon_greedy && effective_exploration() > 1.0) bad("epsilon must be in [0, 1]");
+  if (!(epsilon_decay >= 0.0) || !std::isfinite(epsilon_decay)) bad("epsilon_decay must be finite and >= 0");
+  if (!(epsilon_min >= 0.0 && epsilon_min <= 1.0)) bad("epsilon_min must be in [0, 1]");
+  if (!(forgetting > 0.0 && forgetting <= 1.0)) bad("forgetting must be in (0, 1]");
+  if (refactor_every == 0) bad("refactor_every must be >= 1");
+  if (!(max_importance_weight >= 1.0) || !std::isfinite(max_importance_weight)) bad("max_importance_weight must be >= 1");
+  if (!(min_propensity > 0.0 && min_propensity < 1.0)) bad("min_propensity must be in (0, 1)");
+}
+
+VariantFeatures plain_variants(size_t count) {
+  VariantFeatures v;
+  v.count = count;
+  v.dim = 0;
+  return v;
+}
+
+// ---- Policy base -----------------------------------------------------------------------------
+
+Policy::Policy(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants)
+    : options_(options), context_dim_(context_dim), variants_(variants) {
+  options.validate();
+  if (variants.count == 0 || variants.count > kMaxVariantsPerSlot)
+    throw invalid_argument("a policy needs 1.." + std::to_string(kMaxVariantsPerSlot) + " variants", status::limit_exceeded);
+  if (context_dim > 4096) throw invalid_argument("context dimension above 4096", status::limit_exceeded);
+  if (variants.values.size() != variants.count * variants.dim) throw invalid_argument("variant feature matrix has the wrong size");
+  for (double v : variants.values)
+    if (!std::isfinite(v)) throw invalid_argument("variant features must be finite", status::out_of_range);
+  mean_.assign(variants.count, 0.0);
+  sd_.assign(variants.count, 0.0);
+}
+
+void Policy::check_allowed(IndexSpan allowed) const {
+  if (allowed.size == 0 || allowed.data == nullptr) throw invalid_argument("the allowed set is empty");
+  if (allowed.size > variants_.count) throw invalid_argument("the allowed set has more entries than there are variants");
+  std::bitset<kMaxVariantsPerSlot> seen;
+  for (size_t i = 0; i < allowed.size; ++i) {
+    const uint32_t k = allowed.data[i];
+    if (k >= variants_.count)
+      throw invalid_argument("allowed variant index " + std::to_string(k) + " is out of range (" +
+                                 std::to_string(variants_.count) + " variants)",
+                             status::not_found);
+    if (seen.test(k)) throw invalid_argument("allowed variant index " + std::to_string(k) + " is listed twice");
+    seen.set(k);
+  }
+}
+
+void Policy::check_context(const double* context) const {
+  if (context == nullptr && context_dim_ > 0) throw invalid_argument("context must not be NULL");
+  for (size_t i = 0; i < context_dim_; ++i)
+    if (!std::isfinite(context[i]))
+      throw invalid_argument("context feature " + std::to_string(i) + " is not finite", status::out_of_range);
+}
+
+Choice Policy::choose(const double* context, IndexSpan allowed, Rng& rng) {
+  check_context(context);
+  check_allowed(allowed);
+  return do_choose(context, allowed, rng);
+}
+
+void Policy::probabilities(const double* context, IndexSpan allowed, double* out) {
+  check_context(context);
+  check_allowed(allowed);
+  if (out == nullptr) throw invalid_argument("output must not be NULL");
+  do_probabilities(context, allowed, out);
+}
+
+void Policy::expected_rewards(const double* context, IndexSpan allowed, double* out) {
+  check_context(context);
+  check_allowed(allowed);
+  if (out == nullptr) throw invalid_argument("output must not be NULL");
+  do_expected(context, allowed, out);
+}
+
+void Policy::learn(const double* context, uint32_t variant, double reward, double propensity) {
+  check_context(context);
+  if (variant >= variants_.count)
+    throw invalid_argument("variant index " + std::to_string(variant) + " is out of range", status::not_found);
+  if (!std::isfinite(reward) || std::fabs(reward) > kMaxAbsReward)
+    throw invalid_argument("reward must be finite with |reward| <= 1e6", status::out_of_range);
+  if (!(propensity > 0.0 && propensity <= 1.0)) throw invalid_argument("propensity must be in (0, 1]", status::out_of_range);
+  double weight = 1.0;
+  if (options_.importance_weighting) weight = std::min(1.0 / propensity, options_.max_importance_weight);
+  do_learn(context, variant, reward, weight);
+  ++updates_;
+}
+
+std::string Policy::save() const {
+  detail::ByteWriter w;
+  w.raw(std::string_view(kMagic, sizeof kMagic));
+  w.u32(kFormatVersion);
+  w.u8(static_cast<uint8_t>(options_.kind));
+  w.u8(static_cast<uint8_t>(options_.model));
+  w.f64(options_.regularization);
+  w.f64(options_.exploration);
+  w.f64(options_.epsilon_decay);
+  w.f64(options_.epsilon_min);
+  w.f64(options_.forgetting);
+  w.u32(options_.refactor_every);
+  w.u8(options_.importance_weighting ? 1 : 0);
+  w.f64(options_.max_importance_weight);
+  w.f64(options_.min_propensity);
+  w.u32(static_cast<uint32_t>(context_dim_));
+  w.u32(static_cast<uint32_t>(variants_.count));
+  w.u32(static_cast<uint32_t>(variants_.dim));
+  w.f64s(variants_.values.data(), variants_.values.size());
+  w.u32(static_cast<uint32_t>(variants_.names.size()));
+  for (const auto& n : variants_.names) w.bytes(n);
+  w.u64(updates_);
+  if (const LinearModel* m = model()) m->write(w);
+  return std::move(w.str());
+}
+
+std::unique_ptr<Policy> Policy::load(std::string_view bytes) {
+  detail::ByteReader r(bytes);
+  if (r.remaining() < sizeof kMagic || r.raw(sizeof kMagic) != std::string_view(kMagic, sizeof kMagic))
+    throw error(status::format_error, "not an attune policy state (bad magic)");
+  const uint32_t version = r.u32();
+  if (version != kFormatVersion)
+    throw error(status::version_mismatch, "policy state format version " + std::to_string(version) +
+                                              " is not supported (this library reads version " +
+                                              std::to_string(kFormatVersion) + ")");
+  PolicyOptions o;
+  const uint8_t kind = r.u8(), model = r.u8();
+  if (kind > 3 || model > 1) throw error(status::format_error, "policy state has an unknown policy kind or layout");
+  o.kind = static_cast<PolicyKind>(kind);
+  o.model = static_cast<ModelKind>(model);
+  o.regularization = r.f64();
+  o.exploration = r.f64();
+  o.epsilon_decay = r.f64();
+  o.epsilon_min = r.f64();
+  o.forgetting = r.f64();
+  o.refactor_every = r.u32();
+  o.importance_weighting = r.u8() != 0;
+  o.max_importance_weight = r.f64();
+  o.min_propensity = r.f64();
+  const uint32_t context_dim = r.u32();
+  VariantFeatures v;
+  v.count = r.u32();
+  v.dim = r.u32();
+  if (v.count > kMaxVariantsPerSlot || v.dim > 4096 || context_dim > 4096)
+    throw error(status::format_error, "policy state has implausible dimensions");
+  v.values.resize(v.count * v.dim);
+  r.f64s(v.values.data(), v.values.size());
+  const uint32_t names = r.u32();
+  if (names > 4096) throw error(status::format_error, "policy state has implausible dimensions");
+  for (uint32_t i = 0; i < names; ++i) v.names.emplace_back(r.bytes());
+  const uint64_t updates = r.u64();
+  std::unique_ptr<Policy> p;
+  try {
+    p = make_policy(o, context_dim, v);
+  } catch (const std::invalid_argument& e) {
+    throw error(status::format_error, std::string("policy state is inconsistent: ") + e.what());
+  }
+  p->updates_ = updates;
+  if (LinearModel* m = p->model()) m->read(r);
+  r.expect_end();
+  return p;
+}
+
+void Policy::save_file(const std::string& path) const {
+  const std::string bytes = save();
+  std::ofstream f(path, std::ios::binary);
+  if (!f) throw error(status::io_error, "cannot open '" + path + "' for writing");
+  f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!f) throw error(status::io_error, "cannot write '" + path + "'");
+}
+
+std::unique_ptr<Policy> Policy::load_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw error(status::io_error, "cannot open '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return load(ss.str());
+}
+
+void Policy::merge(const Policy& other, const Policy* base) {
+  if (!same_options(options_, other.options_) || (base && !same_options(options_, base->options_)))
+    throw invalid_argument("cannot merge policies with different kinds or options");
+  if (context_dim_ != other.context_dim_ || variants_.count != other.variants_.count ||
+      variants_.values != other.variants_.values ||
+      (base && (context_dim_ != base->context_dim_ || variants_.values != base->variants_.values ||
+                variants_.count != base->variants_.count)))
+    throw invalid_argument("cannot merge policies over different contexts or variants");
+  const uint64_t base_updates = base ? base->updates_ : 0;
+  if (other.updates_ < base_updates || updates_ < base_updates)
+    throw invalid_argument("merge base has more updates than a replica: it is not their common ancestor");
+  if (LinearModel* m = model()) m->merge(*other.model(), base ? base->model() : nullptr);
+  updates_ = updates_ + other.updates_ - base_updates;
+}
+
+std::unique_ptr<Policy> Policy::clone() const { return load(save()); }
+
+std::unique_ptr<Policy> make_policy(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants) {
+  options.validate();
+  switch (options.kind) {
+    case PolicyKind::linear_thompson: return std::make_unique<LinearThompson>(options, context_dim, variants);
+    case PolicyKind::lin_ucb: return std::make_unique<LinUcb>(options, context_dim, variants);
+    case PolicyKind::epsilon_greedy: return std::make_unique<EpsilonGreedy>(options, context_dim, variants);
+    case PolicyKind::uniform: return std::make_unique<Uniform>(options, context_dim, variants);
+  }
+  throw invalid_argument("unknown policy kind");
+}
+
+namespace {
+LinearModelOptions model_options(const PolicyOptions& o) {
+  LinearModelOptions m;
+  m.kind = o.model;
+  m.regularization = o.regularization;
+  m.forgetting = o.forgetting;
+  m.refactor_every = o.refactor_every;
+  return m;
+}
+}  // namespace
+
+// ---- LinearThompson --------------------------------------------------------------------------
+
+LinearThompson::LinearThompson(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants)
+    : Policy(options, context_dim, variants), model_(model_options(options), context_dim, variants) {}
+
+void LinearThompson::posterior(const double* context, IndexSpan allowed) {
+  model_.prepare(context);
+  const double v = options_.effective_exploration();
+  for (size_t i = 0; i < allowed.size; ++i) {
+    double m, var;
+    model_.mean_variance(allowed.data[i], &m, &var);
+    mean_[i] = m;
+    sd_[i] = v * std::sqrt(var);
+  }
+}
+
+Choice LinearThompson::do_choose(const double* context, IndexSpan allowed, Rng& rng) {
+  posterior(context, allowed);
+  size_t best = 0;
+  double best_score = -INFINITY;
+  for (size_t i = 0; i < allowed.size; ++i) {
+    const double s = mean_[i] + sd_[i] * rng.normal();
+    if (s > best_score) {
+      best_score = s;
+      best = i;
+    }
+  }
+  double p = thompson_win_probability(best, mean_.data(), sd_.data(), allowed.size);
+  if (p < options_.min_propensity) p = options_.min_propensity;
+  return Choice{allowed.data[best], p};
+}
+
+void LinearThompson::do_probabilities(const double* context, IndexSpan allowed, double* out) {
+  posterior(context, allowed);
+  for (size_t i = 0; i < allowed.size; ++i) {
+    const double p = thompson_win_probability(i, mean_.data(), sd_.data(), allowed.size);
+    out[i] = p < options_.min_propensity ? options_.min_propensity : p;
+  }
+}
+
+void LinearThompson::do_expected(const double* context, IndexSpan allowed, double* out) {
+  model_.prepare(context);
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = model_.mean(allowed.data[i]);
+}
+
+void LinearThompson::do_learn(const double* context, uint32_t variant, double reward, double weight) {
+  model_.update(context, variant, reward, weight);
+}
+
+// ---- LinUcb ----------------------------------------------------------------------------------
+
+LinUcb::LinUcb(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants)
+    : Policy(options, context_dim, variants), model_(model_options(options), context_dim, variants) {
+  tied_.reserve(variants.count);
+}
+
+size_t LinUcb::ties(const double* context, IndexSpan allowed) {
+  model_.prepare(context);
+  const double alpha = options_.effective_exploration();
+  double best = -INFINITY;
+  for (size_t i = 0; i < allowed.size; ++i) {
+    double m, var;
+    model_.mean_variance(allowed.data[i], &m, &var);
+    mean_[i] = m + alpha * std::sqrt(var);
+    if (mean_[i] > best) best = mean_[i];
+  }
+  tied_.clear();
+  for (size_t i = 0; i < allowed.size; ++i)
+    if (mean_[i] == best) tied_.push_back(static_cast<uint32_t>(i));
+  return tied_.size();
+}
+
+Choice LinUcb::do_choose(const double* context, IndexSpan allowed, Rng& rng) {
+  const size_t n = ties(context, allowed);
+  const uint32_t pick = n == 1 ? tied_[0] : tied_[rng.below(static_cast<uint32_t>(n))];
+  return Choice{allowed.data[pick], 1.0 / static_cast<double>(n)};
+}
+
+void LinUcb::do_probabilities(const double* context, IndexSpan allowed, double* out) {
+  const size_t n = ties(context, allowed);
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = 0.0;
+  for (uint32_t i : tied_) out[i] = 1.0 / static_cast<double>(n);
+}
+
+void LinUcb::do_expected(const double* context, IndexSpan allowed, double* out) {
+  model_.prepare(context);
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = model_.mean(allowed.data[i]);
+}
+
+void LinUcb::do_learn(const double* context, uint32_t variant, double reward, double weight) {
+  model_.update(context, variant, reward, weight);
+}
+
+// ---- EpsilonGreedy ---------------------------------------------------------------------------
+
+EpsilonGreedy::EpsilonGreedy(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants)
+    : Policy(options, context_dim, variants), model_(model_options(options), context_dim, variants) {
+  tied_.reserve(variants.count);
+}
+
+double EpsilonGreedy::epsilon() const noexcept {
+  const double e = options_.effective_exploration() / (1.0 + options_.epsilon_decay * static_cast<double>(updates_));
+  const double eps = e > options_.epsilon_min ? e : options_.epsilon_min;
+  return eps > 1.0 ? 1.0 : eps;
+}
+
+size_t EpsilonGreedy::ties(const double* context, IndexSpan allowed) {
+  model_.prepare(context);
+  double best = -INFINITY;
+  for (size_t i = 0; i < allowed.size; ++i) {
+    mean_[i] = model_.mean(allowed.data[i]);
+    if (mean_[i] > best) best = mean_[i];
+  }
+  tied_.clear();
+  for (size_t i = 0; i < allowed.size; ++i)
+    if (mean_[i] == best) tied_.push_back(static_cast<uint32_t>(i));
+  return tied_.size();
+}
+
+Choice EpsilonGreedy::do_choose(const double* context, IndexSpan allowed, Rng& rng) {
+  const size_t n = ties(context, allowed);
+  const double eps = epsilon();
+  const double explore_share = eps / static_cast<double>(allowed.size);
+  size_t pick;
+  if (rng.uniform() < eps)
+    pick = rng.below(static_cast<uint32_t>(allowed.size));
+  else
+    pick = n == 1 ? tied_[0] : tied_[rng.below(static_cast<uint32_t>(n))];
+  bool is_tied = false;
+  for (uint32_t t : tied_) is_tied |= (t == pick);
+  const double p = explore_share + (is_tied ? (1.0 - eps) / static_cast<double>(n) : 0.0);
+  return Choice{allowed.data[pick], p};
+}
+
+void EpsilonGreedy::do_probabilities(const double* context, IndexSpan allowed, double* out) {
+  const size_t n = ties(context, allowed);
+  const double eps = epsilon();
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = eps / static_cast<double>(allowed.size);
+  for (uint32_t i : tied_) out[i] += (1.0 - eps) / static_cast<double>(n);
+}
+
+void EpsilonGreedy::do_expected(const double* context, IndexSpan allowed, double* out) {
+  model_.prepare(context);
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = model_.mean(allowed.data[i]);
+}
+
+void EpsilonGreedy::do_learn(const double* context, uint32_t variant, double reward, double weight) {
+  model_.update(context, variant, reward, weight);
+}
+
+// ---- Uniform ---------------------------------------------------------------------------------
+
+Uniform::Uniform(const PolicyOptions& options, size_t context_dim, const VariantFeatures& variants)
+    : Policy(options, context_dim, variants) {}
+
+Choice Uniform::do_choose(const double*, IndexSpan allowed, Rng& rng) {
+  const uint32_t pick = rng.below(static_cast<uint32_t>(allowed.size));
+  return Choice{allowed.data[pick], 1.0 / static_cast<double>(allowed.size)};
+}
+
+void Uniform::do_probabilities(const double*, IndexSpan allowed, double* out) {
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = 1.0 / static_cast<double>(allowed.size);
+}
+
+void Uniform::do_expected(const double*, IndexSpan allowed, double* out) {
+  for (size_t i = 0; i < allowed.size; ++i) out[i] = 0.0;
+}
+
+}  // namespace attune::select
