@@ -639,13 +639,21 @@ struct Engine::Impl {
   }
 
   // Live hesitation: the detector plus the product view still open at `now`.
+  // Engagement as of `now`: a customer drifting away sends no events, so the monitor is advanced
+  // on a copy to the decision time (days without events count as low-engagement days).
+  static behavior::EngagementStatus engagement_at(const profile::Profile& p, int64_t now) {
+    behavior::EngagementMonitor copy = p.engagement;
+    in_time_order([&] { copy.advance_to(static_cast<double>(now) / 1000.0); });
+    return copy.status();
+  }
+
   behavior::HesitationScore live_hesitation(const profile::Profile& p, const Live* live, int64_t now) const {
     if (live && !live->open_product.empty() && now > live->open_since_ms &&
         now - live->last_event_ms < kSessionTimeoutMs) {
       behavior::HesitationDetector copy = p.hesitation;
       try {
         copy.observe_product_view(live->open_product, static_cast<double>(now - live->open_since_ms) / 1000.0,
-                                  static_cast<double>(now) / 1000.0);
+                                  static_cast<double>(now) / 1000.0, p.baseline);
         return copy.score();
       } catch (const std::invalid_argument&) {
         // Out-of-order time: fall back to what the detector already knows.
@@ -799,7 +807,7 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
       if (!live.open_product.empty() && now > live.open_since_ms) {
         // Close the product view that was open: its dwell is known now.
         const double dwell = static_cast<double>(now - live.open_since_ms) / 1000.0;
-        in_time_order([&] { p.hesitation.observe_product_view(live.open_product, dwell, t); });
+        in_time_order([&] { p.hesitation.observe_product_view(live.open_product, dwell, t, p.baseline); });
         in_time_order([&] { p.baseline.observe(behavior::Signal::dwell, dwell, t); });
         live.open_product.clear();
       }
@@ -959,7 +967,7 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
   // States the decision may use: fused memory plus live hesitation, only with emotion consent.
   StateVector states{};
   float hesitation = 0;
-  behavior::EngagementStatus engagement = p.engagement.status();
+  const behavior::EngagementStatus engagement = m.engagement_at(p, time_ms);
   if (emotion_ok) {
     states = p.memory.read(time_ms, m.half_life_ms(), m.config.prior_weight);
     hesitation = m.live_hesitation(p, live, time_ms).score;
@@ -1295,7 +1303,7 @@ ProfileView Engine::profile(std::string_view customer, int64_t time_ms) const {
   }
   v.trust_level = p.trust.level();
   v.trust_velocity = p.trust.velocity();
-  v.detachment_alert = p.engagement.status().detached;
+  v.detachment_alert = m.engagement_at(p, time_ms).detached;
   if (p.purchase_probability >= 0) v.purchase_probability = p.purchase_probability;
   for (size_t c = 0; c < profile::kChannelCount; ++c)
     if (p.channels_seen & (1u << c)) v.channels.emplace_back(profile::channel_name(static_cast<Channel>(c)));
