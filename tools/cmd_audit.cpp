@@ -21,7 +21,7 @@ const std::string& single_file(const Args& args, const char* usage) {
   return args.positional().front();
 }
 
-nlohmann::json to_json(const ethics::AuditVerifyResult& r) {
+nlohmann::ordered_json to_json(const ethics::AuditVerifyResult& r) {
   return {{"ok", r.ok},
           {"lines", r.lines},
           {"first_bad_line", r.first_bad_line},
@@ -70,7 +70,7 @@ int audit_head_command(const std::vector<std::string>& argv) {
     std::cout << to_json(r).dump() << '\n';
     return 1;
   }
-  std::cout << nlohmann::json{{"seq", r.head.seq}, {"hash", r.head.hash}}.dump() << '\n';
+  std::cout << nlohmann::ordered_json{{"seq", r.head.seq}, {"hash", r.head.hash}}.dump() << '\n';
   return 0;
 }
 

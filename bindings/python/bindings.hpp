@@ -12,4 +12,6 @@ void bind_behavior(pybind11::module_& m);
 
 void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
 
+void bind_audit(pybind11::module_& m);  // attune::ethics::AuditLog (bind_audit.cpp)
+
 }  // namespace attune::python

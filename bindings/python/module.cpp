@@ -33,4 +33,5 @@ PYBIND11_MODULE(_attune, m) {
   attune::python::bind_behavior(m);
   // Components add their bind_* calls here, one line each.
   attune::python::bind_ope(m);
+  attune::python::bind_audit(m);
 }

@@ -26,3 +26,7 @@ __all__ += ["Event", "IntentModel", "SessionTracker", "parse_event", "sessions_f
 
 from . import ope
 __all__ += ["ope"]
+
+from . import audit
+from .audit import AuditLog
+__all__ += ["audit", "AuditLog"]
