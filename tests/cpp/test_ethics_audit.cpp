@@ -670,7 +670,7 @@ TEST_CASE("audit: a broken log is refused unless the caller opts to start anew o
   }
 }
 
-TEST_CASE("audit: concurrent appends keep one consecutive chain", "[ethics][audit][threads]") {
+TEST_CASE("audit: concurrent appends keep one consecutive chain", "[ethics][audit][concurrency]") {
   TempDir tmp;
   const std::string path = tmp.file("audit.jsonl");
   AuditLog log(path, fast_options());
