@@ -124,3 +124,35 @@ def test_missing_file_and_bad_anchor(tmp_path):
     r = audit.verify(path, anchor={"seq": 2, "hash": "0" * 64})
     assert not r["ok"] and r["first_bad_line"] == 2
     assert audit.KINDS[:6] == ("observation", "decision", "reward", "correction", "consent", "erasure")
+
+
+def _cli():
+    binary = os.path.join(os.environ.get("ATTUNE_BINARY_DIR", ""), "bin", "attune")
+    if not os.path.exists(binary):
+        pytest.skip("attune command-line program not built (set ATTUNE_BINARY_DIR)")
+    return binary
+
+
+def test_cli_verify_head_tail_pseudonymize(tmp_path):
+    import subprocess
+    binary = _cli()
+    path = tmp_path / "audit.jsonl"
+    head = make_log(path, 10)
+    run = lambda *args, **kw: subprocess.run([binary, "audit", *args], capture_output=True, text=True, **kw)
+    ok = run("verify", str(path))
+    assert ok.returncode == 0 and json.loads(ok.stdout)["ok"] is True
+    assert json.loads(run("head", str(path)).stdout) == head
+    tail = run("tail", str(path), "-n", "3").stdout.splitlines()
+    assert [json.loads(line)["seq"] for line in tail] == [8, 9, 10]
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2] + lines[3:]))
+    bad = run("verify", str(path))
+    assert bad.returncode == 1
+    assert json.loads(bad.stdout)["first_bad_line"] == 3
+    anchored = run("verify", str(path), "--anchor-seq", "10", "--anchor-hash", head["hash"])
+    assert anchored.returncode == 1
+    assert run("verify").returncode == 2
+    salt_file = tmp_path / "salt"
+    salt_file.write_text(SALT.hex() + "\n")
+    out = run("pseudonymize", "--salt-file", str(salt_file), input="c1\nc2\n").stdout.split()
+    assert out == [audit.pseudonymize(SALT, "c1"), audit.pseudonymize(SALT, "c2")]
