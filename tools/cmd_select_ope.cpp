@@ -18,7 +18,6 @@
 #include "attune/select/ope.hpp"
 #include "attune/select/ope_hillstrom.hpp"
 #include "attune/select/ope_obd.hpp"
-#include "../src/select/ope_csv.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -213,24 +212,13 @@ int run_hillstrom(const Args& args) {
 
 int run_logs(const Args& args) {
   Options o = parse_ope_options(args);
-  const auto t = select::ope::detail::CsvTable::read(args.require("logs"));
-  auto column = [&](const std::string& opt, const std::string& def, bool required) -> std::vector<double> {
-    const std::string name = args.get_or(opt, def);
-    if (!t.has(name)) {
-      if (required) throw error(status::parse_error, "no column '" + name + "' in " + *args.get("logs"));
-      return {};
-    }
-    const std::size_t c = t.column(name);
-    std::vector<double> v(t.rows());
-    for (std::size_t r = 0; r < t.rows(); ++r) v[r] = t.number(r, c);
-    return v;
-  };
-  OwnedLogs logs;
-  logs.reward = column("reward", "reward", true);
-  logs.propensity = column("propensity", "propensity", true);
-  logs.target = column("target", "target", true);
-  logs.q_logged = column("q-logged", "q_logged", false);
-  logs.q_target = column("q-target", "q_target", false);
+  CsvColumns cols;
+  cols.reward = args.get_or("reward", cols.reward);
+  cols.propensity = args.get_or("propensity", cols.propensity);
+  cols.target = args.get_or("target", cols.target);
+  cols.q_logged = args.get_or("q-logged", cols.q_logged);
+  cols.q_target = args.get_or("q-target", cols.q_target);
+  OwnedLogs logs = load_logs_csv(args.require("logs"), cols);
   const bool has_dr = !logs.q_logged.empty() && !logs.q_target.empty();
   if (!has_dr) { logs.q_logged.clear(); logs.q_target.clear(); }
   const Logs view = logs.view();

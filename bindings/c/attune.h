@@ -124,6 +124,79 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* ==== Emotion (attune::emotion) ============================================================ */
 
+/* Emotion scoring: text -> probabilities of the 27 GoEmotions emotions + neutral, Ekman groups,
+ * marketing states, valence, arousal, confidence; token-level explanations; online correction
+ * (the empathy loop). Model files: see docs/emotion-model.md (format version 1).
+ *
+ * Thread-safety of attune_emotion_model: scoring, batch scoring, explain and save may be called
+ * concurrently from any number of threads on one handle. attune_emotion_model_correct takes an
+ * exclusive lock on the handle (other calls wait while it runs), so it is safe too, just not
+ * concurrent. */
+
+#define ATTUNE_EMOTION_LABELS 28  /* labels, in GoEmotions emotions.txt order (27 = neutral) */
+#define ATTUNE_EMOTION_EKMAN 7    /* anger, disgust, fear, joy, sadness, surprise, neutral */
+#define ATTUNE_EMOTION_STATES 8   /* marketing states, in attune/states.hpp order */
+#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 1
+
+typedef struct attune_emotion_model attune_emotion_model;
+
+/** Scores of one text. Fill struct_size with attune_emotion_scores_init() before the call. */
+typedef struct attune_emotion_scores {
+  uint32_t struct_size;
+  float probabilities[ATTUNE_EMOTION_LABELS]; /* each in [0,1]; multi-label, no sum constraint */
+  uint32_t active;                            /* bit i set = label i active (never 0) */
+  float ekman[ATTUNE_EMOTION_EKMAN];          /* max probability of each group's members */
+  uint32_t ekman_active;                      /* bit e set = Ekman group e active */
+  float states[ATTUNE_EMOTION_STATES];        /* frustration, anxiety, hesitation, confusion,
+                                                 curiosity, excitement, satisfaction, detachment */
+  float valence;                              /* [-1,1] */
+  float arousal;                              /* [0,1] */
+  float confidence;                           /* [0,1] */
+} attune_emotion_scores;
+
+/** Set struct_size (and zero the rest). */
+ATTUNE_API void attune_emotion_scores_init(attune_emotion_scores* scores);
+
+/** Name of label `index` (0..27), of Ekman group `index` (0..6); NULL when out of range. */
+ATTUNE_API const char* attune_emotion_label_name(uint32_t index);
+ATTUNE_API const char* attune_emotion_ekman_name(uint32_t index);
+
+/** Load a model file. Errors: ATTUNE_E_IO (cannot read), ATTUNE_E_FORMAT (corrupt, truncated),
+ *  ATTUNE_E_VERSION (unsupported format version), ATTUNE_E_INVALID_ARGUMENT (NULL). */
+ATTUNE_API int attune_emotion_model_load(const char* path, attune_emotion_model** out);
+/** Load from memory (the bytes are decoded and not kept). Same errors. */
+ATTUNE_API int attune_emotion_model_load_memory(const void* data, size_t size, attune_emotion_model** out);
+/** Load the shipped default model (emotion-en.attm on the model search path; $ATTUNE_MODEL_DIR
+ *  overrides). ATTUNE_E_NOT_FOUND when it is nowhere on the path. */
+ATTUNE_API int attune_emotion_model_load_default(attune_emotion_model** out);
+/** Free a model; NULL is a no-op. */
+ATTUNE_API void attune_emotion_model_free(attune_emotion_model* model);
+
+/** Score one UTF-8 text into *out (caller-allocated, struct_size set).
+ *  Errors: ATTUNE_E_INVALID_UTF8, ATTUNE_E_LIMIT_EXCEEDED (> ATTUNE_MAX_TEXT_BYTES),
+ *  ATTUNE_E_INVALID_ARGUMENT. Empty text is valid. */
+ATTUNE_API int attune_emotion_model_score(const attune_emotion_model* model, const char* text, size_t text_len,
+                                          attune_emotion_scores* out);
+/** Score `count` texts (texts[i], lens[i]) into out[0..count) (each initialized with
+ *  attune_emotion_scores_init) on up to `threads` threads (0 = all cores). On error nothing is
+ *  guaranteed about `out` and the message names the failing text's index. */
+ATTUNE_API int attune_emotion_model_score_batch(const attune_emotion_model* model, const char* const* texts,
+                                                const size_t* lens, size_t count, uint32_t threads,
+                                                attune_emotion_scores* out);
+/** Explanation as JSON (two-call pattern): per active label, the top `top_k` tokens by
+ *  contribution to its log-odds:
+ *  [{"label":"joy","probability":0.8,"threshold":0.3,"bias":-3.1,
+ *    "tokens":[{"token":"great","offset":0,"length":5,"weight":1.9},..]},..] */
+ATTUNE_API int attune_emotion_model_explain(const attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t top_k, char* out, size_t out_capacity, size_t* needed);
+/** The empathy loop: a person verified that `text` carries exactly the labels in `label_mask`
+ *  (bit i = label i; nonzero). Adapts the model with a bounded online step (see
+ *  attune::emotion::PartialFitOptions). Takes the handle's exclusive lock. */
+ATTUNE_API int attune_emotion_model_correct(attune_emotion_model* model, const char* text, size_t text_len,
+                                            uint32_t label_mask);
+/** Save the model (adapted models keep their adaptation). ATTUNE_E_IO on write failure. */
+ATTUNE_API int attune_emotion_model_save(const attune_emotion_model* model, const char* path);
+
 /* ==== Behaviour and intent (attune::behavior) ============================================== */
 /*
  * Events (Segment tracking spec JSON, docs/behavior-events.md) fold into live session features
@@ -741,6 +814,84 @@ ATTUNE_API int attune_guardrails_evaluate_json(const attune_guardrails* guardrai
                                                size_t request_len, char* out, size_t out_capacity, size_t* needed);
 
 /* ==== Engine (attune::Engine) ============================================================== */
+
+/* The composition a host embeds: perception, per-customer memory, guardrails, the bandit,
+ * consent, audit and persistence behind one handle. Reference: attune/engine.hpp, docs/engine.md.
+ *
+ * Times are milliseconds since the Unix epoch (UTC). Customer ids, slots, channels ("web",
+ * "email", "chat", "app", "other") and purposes ("emotion_inference", "personalization",
+ * "profiling") are NUL-terminated UTF-8. Results that vary in size come back as JSON in a
+ * library-owned string (char** out; pass NULL to skip it) released with attune_string_free():
+ * state-changing calls cannot use the two-call pattern, since calling twice would act twice.
+ *
+ * Thread-safety: every attune_engine_* call may run concurrently on one handle, for different
+ * customers and for the same customer; attune_engine_free must not race with other calls. */
+
+typedef struct attune_engine attune_engine;
+
+/** Release a string returned by an attune_engine_* call. NULL is a no-op. */
+ATTUNE_API void attune_string_free(char* s);
+
+/** Create an engine from its JSON configuration (docs/engine.md; "{}" for the defaults). With a
+ *  "state_dir", the state saved there is restored. ATTUNE_E_INVALID_ARGUMENT / ATTUNE_E_PARSE for
+ *  bad configuration (the message names the JSON path), ATTUNE_E_NOT_FOUND / ATTUNE_E_IO /
+ *  ATTUNE_E_FORMAT for models or state that cannot be read. */
+ATTUNE_API int attune_engine_create(const char* config_json, size_t config_len, attune_engine** out);
+/** Flush and close; NULL is a no-op. */
+ATTUNE_API void attune_engine_free(attune_engine* engine);
+
+/** Observe a customer's text. *result (optional): {"observation_id","emotion_used","states",...}. */
+ATTUNE_API int attune_engine_observe_text(attune_engine* engine, const char* customer, const char* channel,
+                                          const char* text, size_t text_len, int64_t time_ms, char** result);
+/** Observe a Segment-spec event (JSON). *result (optional): {"customer","kind","purchase_probability",...}. */
+ATTUNE_API int attune_engine_observe_event(attune_engine* engine, const char* event_json, size_t event_len,
+                                           char** result);
+/** Observe a configured numeric cue (voice prosody, facial action units, typing pace). */
+ATTUNE_API int attune_engine_observe_signal(attune_engine* engine, const char* customer, const char* channel,
+                                            const char* name, double value, int64_t time_ms);
+
+/** The typed result of a decision (fast path). Fill with attune_engine_decision_init(). */
+typedef struct attune_engine_decision {
+  uint32_t struct_size;
+  char decision_id[17];   /* 16 hex digits + NUL: pass to attune_engine_reward */
+  char variant_id[65];    /* the variant to show */
+  double propensity;      /* probability of variant_id under the logging policy, (0,1] */
+  bool adapted;           /* chosen by the policy (false: the slot's safe default) */
+  bool emotion_used;      /* emotional states influenced the choice (disclose it) */
+  bool review;            /* flagged for human review */
+} attune_engine_decision;
+ATTUNE_API void attune_engine_decision_init(attune_engine_decision* decision);
+
+/** Choose the variant for `slot`. `feature_names`/`feature_values` (n_features entries; both may be
+ *  NULL when n_features is 0) are host features named in the catalog. *explanation (optional): the
+ *  full explanation JSON (states, drivers, guardrails fired, disclosure sentence, next best actions). */
+ATTUNE_API int attune_engine_decide(attune_engine* engine, const char* customer, const char* slot, int64_t time_ms,
+                                    const char* const* feature_names, const double* feature_values,
+                                    size_t n_features, attune_engine_decision* out, char** explanation);
+/** Apply a delayed reward in [0,1], once. ATTUNE_E_NOT_FOUND (unknown/expired id), ATTUNE_E_DUPLICATE,
+ *  ATTUNE_E_OUT_OF_RANGE (NaN or outside [0,1]); nothing changes on error. */
+ATTUNE_API int attune_engine_reward(attune_engine* engine, const char* decision_id, double value, int64_t time_ms);
+/** A person verified the emotions of an observation: `labels_json` is a JSON array of GoEmotions
+ *  label names, e.g. ["annoyance","disappointment"]. */
+ATTUNE_API int attune_engine_correct(attune_engine* engine, const char* customer, const char* observation_id,
+                                     const char* labels_json, int64_t time_ms);
+/** Grant (granted=true) or revoke consent for a purpose. expires_ms < 0: no expiry. `source` may be NULL. */
+ATTUNE_API int attune_engine_consent(attune_engine* engine, const char* customer, const char* purpose, bool granted,
+                                     int64_t time_ms, int64_t expires_ms, const char* source);
+/** Erase a customer (profile, consent, pending decisions, cached texts). compact_now: rewrite the
+ *  snapshot at once so no file holds the data any longer. */
+ATTUNE_API int attune_engine_forget(attune_engine* engine, const char* customer, int64_t time_ms, bool compact_now);
+/** The customer's profile view as JSON in *result (required). */
+ATTUNE_API int attune_engine_profile(attune_engine* engine, const char* customer, int64_t time_ms, char** result);
+/** One customer's profile as bytes (two-call pattern), for a host's own database. */
+ATTUNE_API int attune_engine_export_profile(attune_engine* engine, const char* customer, void* out,
+                                            size_t out_capacity, size_t* needed);
+/** Replace a customer's profile with exported bytes (consent still applies). */
+ATTUNE_API int attune_engine_import_profile(attune_engine* engine, const void* bytes, size_t len, int64_t time_ms);
+/** Write a snapshot and start a new journal (no-op without a state_dir). */
+ATTUNE_API int attune_engine_snapshot(attune_engine* engine);
+/** Flush the journal and the audit log to stable storage. */
+ATTUNE_API int attune_engine_sync(attune_engine* engine);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -170,12 +170,19 @@ Catalog Catalog::from_json(std::string_view text) {
   for (size_t s = 0; s < slots.size(); ++s) {
     const std::string sp = "/slots/" + std::to_string(s);
     const json& sj = slots[s];
-    only_fields(sj, sp, {"id", "description", "variants"});
+    only_fields(sj, sp, {"id", "description", "tags", "variants"});
     Slot slot;
     if (!sj.contains("id")) fail(sp, "missing required field \"id\"");
     slot.id = get_id(sj["id"], sp + "/id");
     if (!slot_ids.insert(slot.id).second) fail(sp + "/id", "duplicate slot id \"" + slot.id + "\"");
     if (sj.contains("description")) slot.description = get_text(sj["description"], sp + "/description", kMaxVariantTextBytes);
+    if (sj.contains("tags")) {
+      // Slot tags describe what the slot is for ("price", "sales"); guardrails scope rules by them.
+      slot.tags = get_names(sj["tags"], sp + "/tags");
+      if (slot.tags.size() > kMaxTags) fail(sp + "/tags", "more than " + std::to_string(kMaxTags) + " tags", status::limit_exceeded);
+      std::sort(slot.tags.begin(), slot.tags.end());
+      slot.tags.erase(std::unique(slot.tags.begin(), slot.tags.end()), slot.tags.end());
+    }
     if (!sj.contains("variants")) fail(sp, "missing required field \"variants\"");
     const json& vs = sj["variants"];
     if (!vs.is_array() || vs.empty()) fail(sp + "/variants", "expected a non-empty array");
@@ -215,7 +222,7 @@ std::string Catalog::to_json() const {
   j["context"] = {{"intents", context_.intents}, {"features", context_.features}};
   j["slots"] = json::array();
   for (const auto& s : slots_) {
-    json sj = {{"id", s.id}, {"description", s.description}, {"variants", json::array()}};
+    json sj = {{"id", s.id}, {"description", s.description}, {"tags", s.tags}, {"variants", json::array()}};
     for (const auto& v : s.variants) {
       json a = json::object();
       for (const auto& [k, val] : v.categorical) a[k] = val;

@@ -243,7 +243,8 @@ HillstromReport evaluate_hillstrom(const HillstromData& train_in, const Hillstro
     logs.q_target = t.q_target.data();
     HillstromPolicyResult r;
     r.policy = p.name;
-    for (auto c : p.choice) r.share[static_cast<std::size_t>(c)] += 1.0 / static_cast<double>(n);
+    for (auto c : p.choice) r.share[static_cast<std::size_t>(c)] += 1.0;
+    for (auto& sh : r.share) sh /= static_cast<double>(n);
     r.ips = ips(logs, options.ope);
     r.snips = snips(logs, options.ope);
     r.dr = dr(logs, options.ope);

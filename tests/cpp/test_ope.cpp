@@ -11,9 +11,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
+#include <thread>
 #include <vector>
 
 namespace ope = attune::select::ope;
@@ -442,6 +445,49 @@ TEST_CASE("C ABI agrees with C++ and leaves the result untouched on error", "[op
                                    &mres) == ATTUNE_E_OUT_OF_RANGE);
 }
 
+TEST_CASE("C ABI is thread-safe: concurrent calls agree and errors stay on their thread", "[ope][capi]") {
+  std::mt19937_64 rng(9);
+  const World world;
+  const auto rows = world.draw(2000, rng);
+  std::vector<double> r, p, t, bad;
+  for (const auto& row : rows) {
+    r.push_back(row.r);
+    p.push_back(row.p);
+    t.push_back(row.t);
+  }
+  bad = p;
+  bad[3] = 2.0;
+  attune_ope_options o;
+  attune_ope_options_init(&o);
+  o.interval = ATTUNE_OPE_INTERVAL_BOOTSTRAP;
+  o.bootstrap_resamples = 50;
+  o.seed = 4;
+  attune_ope_result expected;
+  attune_ope_result_init(&expected);
+  REQUIRE(attune_ope_snips(r.data(), p.data(), t.data(), r.size(), &o, &expected) == ATTUNE_OK);
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int it = 0; it < 20; ++it) {
+        attune_ope_result res;
+        attune_ope_result_init(&res);
+        if (k % 2 == 1) {
+          // Odd threads fail; their message must not leak into the even threads.
+          if (attune_ope_snips(r.data(), bad.data(), t.data(), r.size(), &o, &res) != ATTUNE_E_OUT_OF_RANGE ||
+              std::string(attune_last_error()).find("row 3") == std::string::npos)
+            ++mismatches[static_cast<std::size_t>(k)];
+        } else if (attune_ope_snips(r.data(), p.data(), t.data(), r.size(), &o, &res) != ATTUNE_OK ||
+                   std::memcmp(&res, &expected, sizeof res) != 0 || std::string(attune_last_error()) != "") {
+          ++mismatches[static_cast<std::size_t>(k)];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(mismatches == std::vector<int>(4, 0));
+}
+
 TEST_CASE("Open Bandit Dataset: reference IPS/SNIPS of the uniform policy to four digits", "[ope][data]") {
   ATTUNE_REQUIRE_SHARED_DATA(dir);
   const std::string obd = dir + "/open_bandit_dataset";
@@ -495,4 +541,30 @@ TEST_CASE("Hillstrom: arms are uniform and the learned targeting policy is at le
   // Same seed, same result.
   const auto again = ope::evaluate_hillstrom(data, nullptr);
   CHECK(again.policies[0].ips.value == targeting.ips.value);
+}
+
+TEST_CASE("logs CSV: required and optional columns, quoting, CRLF, errors", "[ope]") {
+  const std::string path = std::string(ATTUNE_BINARY_DIR) + "/test_ope_logs.csv";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "id,reward,propensity,target,note,q_logged,q_target\r\n"
+      << "1,1,0.5,1,\"a, b\",0.5,0.4\r\n"
+      << "2,0,0.25,0.5,x,0.5,0.4\r\n"
+      << "3,1,0.5,0.25,\"say \"\"hi\"\"\",0.5,0.4\r\n"
+      << "4,0,1,0,,0.5,0.4\r\n";
+  }
+  const auto logs = ope::load_logs_csv(path);
+  REQUIRE(logs.reward.size() == 4);
+  CHECK(logs.q_target.size() == 4);
+  CHECK_THAT(ope::dr(logs.view()).value, WithinAbs(1.85 / 4, 1e-15));
+  ope::CsvColumns cols;
+  cols.q_target = "absent";
+  CHECK(ope::load_logs_csv(path, cols).q_logged.empty());
+  cols = {};
+  cols.reward = "note";
+  CHECK_THROWS_AS(ope::load_logs_csv(path, cols), attune::error);
+  cols.reward = "nothere";
+  CHECK_THROWS_AS(ope::load_logs_csv(path, cols), attune::error);
+  CHECK_THROWS_AS(ope::load_logs_csv(path + ".missing"), attune::error);
+  std::remove(path.c_str());
 }

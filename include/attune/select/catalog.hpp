@@ -51,6 +51,7 @@ struct ContextSchema {
 struct Slot {
   std::string id;
   std::string description;
+  std::vector<std::string> tags;  ///< sorted, unique; what the slot is for, e.g. {"price"}
   std::vector<Variant> variants;
   size_t safe_default = 0;  ///< index of the variant with safe_default == true
 

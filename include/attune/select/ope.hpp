@@ -87,6 +87,18 @@ OwnedLogs from_matrix(const std::int64_t* actions, const double* reward, const d
                       const double* target_matrix, std::size_t n, std::size_t n_actions,
                       const double* q_matrix = nullptr);
 
+/// Column names of a logs CSV file (see load_logs_csv).
+struct CsvColumns {
+  std::string reward = "reward", propensity = "propensity", target = "target";
+  std::string q_logged = "q_logged", q_target = "q_target";  ///< optional columns (DR)
+};
+
+/// Reads logs from a CSV file with a header row (RFC 4180 quoting, LF or CRLF). The reward,
+/// propensity and target columns are required; q_logged and q_target are read when both exist
+/// (otherwise the result has no reward model). Values are not validated here (the estimators do).
+/// Errors: attune::error io_error (unreadable) or parse_error (missing column, non-number).
+OwnedLogs load_logs_csv(const std::string& path, const CsvColumns& columns = {});
+
 /// Options shared by the estimators.
 struct Options {
   /// Weights above `clip` are replaced by `clip`. +infinity (default) disables clipping. Must be

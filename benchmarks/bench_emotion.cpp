@@ -1,0 +1,109 @@
+// Emotion scoring throughput and model load time: JSON lines.
+//   {"name":"emotion_model_load",...}        load time of the shipped model (median of 5)
+//   {"name":"emotion_score","threads":1,...} single-thread EmotionModel::score, texts/s
+//   {"name":"emotion_score_batch","threads":N,...} score_batch scaling with threads
+// Texts: GoEmotions dev (../shared/data/goemotions/dev.tsv, the texts the fastText bench
+// script predicts) when present, else generated text of similar length. Medians of 5 passes.
+// usage: bench_emotion [MODEL] [TSV]
+#include "attune/emotion/emotion_model.hpp"
+#include "attune/model_path.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using clk = std::chrono::steady_clock;
+
+std::vector<std::string> load_tsv(const std::string& path) {
+  std::vector<std::string> texts;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab != std::string::npos) texts.push_back(line.substr(0, tab));
+  }
+  return texts;
+}
+
+std::vector<std::string> generate(size_t n) {
+  const char* words[] = {"the", "order", "was", "not", "great", "I", "LOVE", "it", "soooo", "much", "refund", "!!!",
+                         "why", "?", "😍", "👍🏽", ":)", "never", "again", ",", "support", "[NAME]", "thanks", "."};
+  std::mt19937 rng(7);
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < n; ++i) {
+    std::string t;
+    const int len = 5 + static_cast<int>(rng() % 20);
+    for (int w = 0; w < len; ++w) t += std::string(w ? " " : "") + words[rng() % (sizeof words / sizeof *words)];
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using attune::emotion::EmotionModel;
+  const std::string model_path = argc > 1 ? argv[1] : attune::find_model(attune::emotion::kDefaultModelFile);
+  const std::string data = argc > 2 ? argv[2] : std::string(ATTUNE_SOURCE_DIR) + "/../shared/data/goemotions/dev.tsv";
+  std::vector<std::string> texts = load_tsv(data);
+  std::string source = "goemotions/dev.tsv";
+  if (texts.empty()) { texts = generate(5000); source = "generated"; }
+  size_t bytes = 0;
+  for (const auto& t : texts) bytes += t.size();
+
+  std::vector<double> load_ms;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = clk::now();
+    const EmotionModel m = EmotionModel::load(model_path);
+    load_ms.push_back(std::chrono::duration<double, std::milli>(clk::now() - t0).count());
+  }
+  std::ifstream f(model_path, std::ios::binary | std::ios::ate);
+  std::printf("{\"name\":\"emotion_model_load\",\"ms\":%.1f,\"file_bytes\":%lld}\n", median(load_ms),
+              static_cast<long long>(f.tellg()));
+
+  const EmotionModel model = EmotionModel::load(model_path);
+  float sink = 0;
+  for (const auto& t : texts) sink += model.score(t).valence;  // warm-up
+  std::vector<double> rates;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = clk::now();
+    for (int rep = 0; rep < 4; ++rep)
+      for (const auto& t : texts) sink += model.score(t).probabilities[0];
+    const double s = std::chrono::duration<double>(clk::now() - t0).count();
+    rates.push_back(4.0 * double(texts.size()) / s);
+  }
+  const double rate = median(rates);
+  std::printf("{\"name\":\"emotion_score\",\"threads\":1,\"items_per_s\":%.0f,\"bytes_per_s\":%.0f,\"texts\":%zu,"
+              "\"avg_bytes\":%.1f,\"source\":\"%s\",\"checksum\":%.3f}\n",
+              rate, rate * double(bytes) / double(texts.size()), texts.size(), double(bytes) / double(texts.size()),
+              source.c_str(), double(sink));
+
+  std::vector<std::string> big;
+  for (int rep = 0; rep < 8; ++rep) big.insert(big.end(), texts.begin(), texts.end());
+  std::vector<std::string_view> views(big.begin(), big.end());
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned threads : {1u, 2u, 4u}) {
+    std::vector<double> r;
+    std::vector<attune::emotion::EmotionScores> out;
+    for (int k = 0; k < 5; ++k) {
+      const auto t0 = clk::now();
+      model.score_batch(views, out, threads);
+      r.push_back(double(views.size()) / std::chrono::duration<double>(clk::now() - t0).count());
+    }
+    std::printf("{\"name\":\"emotion_score_batch\",\"threads\":%u,\"hardware_threads\":%u,\"items_per_s\":%.0f}\n",
+                threads, hw, median(r));
+  }
+  return 0;
+}

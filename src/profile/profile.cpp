@@ -1,0 +1,188 @@
+#include "attune/profile/profile.hpp"
+
+#include "attune/error.hpp"
+
+#include "../select/binary_io.hpp"
+
+#include <cstring>
+
+namespace attune::profile {
+
+using select::detail::ByteReader;
+using select::detail::ByteWriter;
+
+namespace {
+
+constexpr uint32_t kMagic = 0x50545441;  // "ATTP" little-endian
+
+void put_f32(ByteWriter& w, float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  w.u32(bits);
+}
+float get_f32(ByteReader& r) {
+  const uint32_t bits = r.u32();
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+void put_i64(ByteWriter& w, int64_t v) { w.u64(static_cast<uint64_t>(v)); }
+int64_t get_i64(ByteReader& r) { return static_cast<int64_t>(r.u64()); }
+
+void put_blob(ByteWriter& w, const std::vector<uint8_t>& b) {
+  w.bytes(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
+}
+
+}  // namespace
+
+std::string_view channel_name(Channel c) noexcept {
+  switch (c) {
+    case Channel::web: return "web";
+    case Channel::email: return "email";
+    case Channel::chat: return "chat";
+    case Channel::app: return "app";
+    case Channel::other: return "other";
+  }
+  return "other";
+}
+
+Channel parse_channel(std::string_view name) {
+  for (uint8_t i = 0; i < kChannelCount; ++i)
+    if (channel_name(static_cast<Channel>(i)) == name) return static_cast<Channel>(i);
+  throw invalid_argument("unknown channel \"" + std::string(name.substr(0, 64)) +
+                         "\"; expected web, email, chat, app or other");
+}
+
+void Profile::add_decision(uint64_t id, int64_t time_ms, uint16_t slot, uint16_t variant) noexcept {
+  size_t oldest = 0;
+  for (size_t i = 0; i < kRecentDecisions; ++i) {
+    if (recent[i].id == 0) { oldest = i; break; }
+    if (recent[i].time_ms < recent[oldest].time_ms) oldest = i;
+  }
+  recent[oldest] = RecentDecision{id, time_ms, slot, variant};
+}
+
+size_t Profile::decision_times(uint16_t slot, int64_t* out, size_t capacity) const noexcept {
+  size_t n = 0;
+  for (const auto& d : recent)
+    if (d.id != 0 && d.slot == slot && n < capacity) out[n++] = d.time_ms;
+  return n;
+}
+
+void Profile::clear_emotion() noexcept {
+  memory.clear();
+  frustration_peak_ms = 0;
+  frustration_peak = 0;
+  distress = 0;
+  distress_ms = 0;
+  last_valence = 0;
+  last_arousal = 0;
+  // The trust trajectory mixes valence with outcomes; valence is emotion data, so it goes too.
+  trust = TrustTrajectory{};
+}
+
+void Profile::clear_profiling() noexcept {
+  baseline = behavior::Baseline{};
+  hesitation = behavior::HesitationDetector{};
+  engagement = behavior::EngagementMonitor{};
+  trust = TrustTrajectory{};
+}
+
+std::string Profile::serialize(std::string_view customer) const {
+  ByteWriter w;
+  w.u32(kMagic);
+  w.u8(kFormatVersion);
+  w.bytes(customer);
+  for (size_t s = 0; s < kStateCount; ++s) put_f32(w, memory.evidence[s]);
+  for (size_t s = 0; s < kStateCount; ++s) put_f32(w, memory.weight[s]);
+  put_i64(w, memory.updated_ms);
+  put_f32(w, trust.fast);
+  put_f32(w, trust.slow);
+  put_f32(w, trust.fast_weight);
+  put_f32(w, trust.slow_weight);
+  put_i64(w, trust.updated_ms);
+  put_blob(w, baseline.serialize());
+  put_blob(w, hesitation.serialize());
+  put_blob(w, engagement.serialize());
+  for (const auto& d : recent) {
+    w.u64(d.id);
+    put_i64(w, d.time_ms);
+    w.u32(static_cast<uint32_t>(d.slot) | (static_cast<uint32_t>(d.variant) << 16));
+  }
+  w.u64(pseudonym_nonce);
+  put_i64(w, created_ms);
+  put_i64(w, last_seen_ms);
+  put_i64(w, frustration_peak_ms);
+  put_f32(w, frustration_peak);
+  put_f32(w, distress);
+  put_i64(w, distress_ms);
+  put_f32(w, last_valence);
+  put_f32(w, last_arousal);
+  put_f32(w, purchase_probability);
+  w.u32(observations);
+  w.u32(events);
+  w.u32(decisions);
+  w.u32(rewards);
+  w.u32(positive_rewards);
+  w.u8(channels_seen);
+  w.u8(last_channel);
+  return std::move(w.str());
+}
+
+Profile Profile::deserialize(std::string_view bytes, std::string& customer) {
+  ByteReader r(bytes);
+  if (r.u32() != kMagic) throw error(status::format_error, "not an attune profile (bad magic)");
+  const uint8_t version = r.u8();
+  if (version != kFormatVersion)
+    throw error(status::version_mismatch, "profile format version " + std::to_string(version) +
+                                               " is not supported (this library reads version 1)");
+  Profile p;
+  const std::string_view id = r.bytes();
+  for (size_t s = 0; s < kStateCount; ++s) p.memory.evidence[s] = get_f32(r);
+  for (size_t s = 0; s < kStateCount; ++s) p.memory.weight[s] = get_f32(r);
+  p.memory.updated_ms = get_i64(r);
+  p.trust.fast = get_f32(r);
+  p.trust.slow = get_f32(r);
+  p.trust.fast_weight = get_f32(r);
+  p.trust.slow_weight = get_f32(r);
+  p.trust.updated_ms = get_i64(r);
+  auto blob = [&r]() {
+    const std::string_view b = r.bytes();
+    return std::pair<const uint8_t*, size_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size());
+  };
+  { auto [d, n] = blob(); p.baseline = behavior::Baseline::deserialize(d, n); }
+  { auto [d, n] = blob(); p.hesitation = behavior::HesitationDetector::deserialize(d, n); }
+  { auto [d, n] = blob(); p.engagement = behavior::EngagementMonitor::deserialize(d, n); }
+  for (auto& d : p.recent) {
+    d.id = r.u64();
+    d.time_ms = get_i64(r);
+    const uint32_t sv = r.u32();
+    d.slot = static_cast<uint16_t>(sv & 0xFFFFu);
+    d.variant = static_cast<uint16_t>(sv >> 16);
+  }
+  p.pseudonym_nonce = r.u64();
+  p.created_ms = get_i64(r);
+  p.last_seen_ms = get_i64(r);
+  p.frustration_peak_ms = get_i64(r);
+  p.frustration_peak = get_f32(r);
+  p.distress = get_f32(r);
+  p.distress_ms = get_i64(r);
+  p.last_valence = get_f32(r);
+  p.last_arousal = get_f32(r);
+  p.purchase_probability = get_f32(r);
+  p.observations = r.u32();
+  p.events = r.u32();
+  p.decisions = r.u32();
+  p.rewards = r.u32();
+  p.positive_rewards = r.u32();
+  p.channels_seen = r.u8();
+  p.last_channel = r.u8();
+  if (r.remaining() != 0) throw error(status::format_error, "profile has trailing bytes");
+  for (size_t s = 0; s < kStateCount; ++s)
+    if (!(p.memory.evidence[s] >= 0) || !(p.memory.weight[s] >= 0))
+      throw error(status::format_error, "profile holds invalid state memory");
+  customer.assign(id.data(), id.size());
+  return p;
+}
+
+}  // namespace attune::profile
