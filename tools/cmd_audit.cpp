@@ -1,4 +1,5 @@
-// attune audit verify / tail / head: check an audit log and read its latest records.
+// attune audit verify / head / tail / pseudonymize: check an audit log, anchor it, read its latest
+// records, and find a customer's pseudonym.
 #include "args.hpp"
 #include "command.hpp"
 
@@ -21,7 +22,7 @@ const std::string& single_file(const Args& args, const char* usage) {
   return args.positional().front();
 }
 
-nlohmann::json to_json(const ethics::AuditVerifyResult& r) {
+nlohmann::ordered_json to_json(const ethics::AuditVerifyResult& r) {
   return {{"ok", r.ok},
           {"lines", r.lines},
           {"first_bad_line", r.first_bad_line},
@@ -70,7 +71,7 @@ int audit_head_command(const std::vector<std::string>& argv) {
     std::cout << to_json(r).dump() << '\n';
     return 1;
   }
-  std::cout << nlohmann::json{{"seq", r.head.seq}, {"hash", r.head.hash}}.dump() << '\n';
+  std::cout << nlohmann::ordered_json{{"seq", r.head.seq}, {"hash", r.head.hash}}.dump() << '\n';
   return 0;
 }
 
@@ -109,11 +110,47 @@ int audit_tail_command(const std::vector<std::string>& argv) {
   return 0;
 }
 
+int audit_pseudonymize_command(const std::vector<std::string>& argv) {
+  static const char* usage = "attune audit pseudonymize (LOG | --salt-file FILE) < ids.txt";
+  const Args args(argv, {"salt-file"}, {"help"});
+  if (args.has("help")) {
+    std::printf("usage: %s\n"
+                "Reads one customer id per line on stdin and prints its pseudonym as it appears in the\n"
+                "log (32 hex characters), using the salt kept in LOG.salt or in --salt-file. Ids are read\n"
+                "from stdin, not the command line, so they stay out of shell history and process lists.\n"
+                "Use it to find a customer's records for an access or erasure request.\n",
+                usage);
+    return 0;
+  }
+  std::string salt_file;
+  if (args.has("salt-file")) {
+    if (!args.positional().empty()) throw invalid_argument(std::string("give LOG or --salt-file, not both; usage: ") + usage);
+    salt_file = args.require("salt-file");
+  } else {
+    salt_file = ethics::AuditLog::salt_path(single_file(args, usage));
+  }
+  const std::string salt = ethics::read_salt_file(salt_file);
+  std::string id;
+  size_t line_no = 0;
+  while (std::getline(std::cin, id)) {
+    ++line_no;
+    if (!id.empty() && id.back() == '\r') id.pop_back();
+    try {
+      std::cout << ethics::pseudonymize(salt, id) << '\n';
+    } catch (const std::invalid_argument& e) {
+      throw invalid_argument("line " + std::to_string(line_no) + ": " + e.what(), status_of(e));
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 ATTUNE_COMMAND("audit verify", "verify an audit log's hash chain; JSON result, exit 1 if tampered", audit_verify_command);
 ATTUNE_COMMAND("audit head", "print the head {seq, hash} of a verified audit log (to anchor it elsewhere)",
                audit_head_command);
 ATTUNE_COMMAND("audit tail", "print the last lines of an audit log", audit_tail_command);
+ATTUNE_COMMAND("audit pseudonymize", "print the pseudonyms of customer ids read from stdin (salt of a log)",
+               audit_pseudonymize_command);
 
 }  // namespace attune::cli

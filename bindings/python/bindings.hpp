@@ -17,5 +17,6 @@ void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
 void bind_dynamics(pybind11::module_& m);
 
 void bind_emotion(pybind11::module_& m);
+void bind_audit(pybind11::module_& m);  // attune::ethics::AuditLog (bind_audit.cpp)
 
 }  // namespace attune::python

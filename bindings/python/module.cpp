@@ -38,4 +38,5 @@ PYBIND11_MODULE(_attune, m) {
   // Components add their bind_* calls here, one line each.
   attune::python::bind_ope(m);
   attune::python::bind_select(m);
+  attune::python::bind_audit(m);
 }

@@ -621,6 +621,12 @@ struct AuditLog::Impl {
   std::string salt;
   OpenReport report;
 
+  // Group commit: appends write under `mutex`, then make their line durable under `sync_mutex`;
+  // one fsync covers every line written before it, so concurrent appenders share fsyncs. Lock
+  // order: sync_mutex before mutex. close() takes both, so fsync never races a close.
+  std::mutex sync_mutex;
+  std::uint64_t synced_seq = 0;  // guarded by sync_mutex: every line up to it is on stable storage
+
   mutable std::mutex mutex;  // guards everything below
   int fd = -1;
   AuditHead head{0, kZeroHash};
@@ -652,6 +658,32 @@ struct AuditLog::Impl {
     struct stat st;
     if (::fstat(fd, &st) != 0) throw error(status::io_error, system_message("cannot stat audit log", path));
     return static_cast<std::uint64_t>(st.st_size);
+  }
+
+  // Make every line up to `seq` durable (all written lines for seq = max). Throws io_error when
+  // fsync fails (and refuses later appends), state_error when closed before the line was synced.
+  void sync_through(std::uint64_t seq) {
+    std::lock_guard<std::mutex> sync_lock(sync_mutex);
+    if (seq != std::numeric_limits<std::uint64_t>::max() && synced_seq >= seq) return;  // a peer's fsync covered it
+    int file = -1;
+    std::uint64_t target = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (fd < 0) throw error(status::state_error, "audit log '" + path + "' was closed before its records were synced");
+      // A failed fsync is reported once; a second one may "succeed" with the data lost.
+      if (failed) throw error(status::io_error, "audit log '" + path + "' failed to sync earlier; reopen it");
+      file = fd;
+      target = head.seq;  // everything written so far; this fsync covers it
+    }
+    // fd stays open: close() needs sync_mutex, which this thread holds.
+    if (::fsync(file) != 0) {
+      const std::string message = system_message("fsync failed for audit log", path);
+      std::lock_guard<std::mutex> lock(mutex);
+      // After a failed fsync the page cache can no longer be trusted: stop, let a reopen verify.
+      failed = true;
+      throw error(status::io_error, message);
+    }
+    synced_seq = target;
   }
 
   void close_fd() noexcept {
@@ -753,33 +785,31 @@ std::uint64_t AuditLog::append(std::string_view kind, std::int64_t time_ms, cons
   const std::string tail = serialize_fields(fields);  // outside the lock: it depends on no state
 
   Impl& s = *impl_;
-  std::lock_guard<std::mutex> lock(s.mutex);
-  if (s.fd < 0) throw error(status::state_error, "audit log '" + s.path + "' is closed");
-  if (s.failed)
-    throw error(status::state_error, "audit log '" + s.path + "' refused further appends after a failed write; reopen it");
-  const std::uint64_t seq = s.head.seq + 1;
-  std::string line = make_line(serialize_body(seq, time_ms, kind, s.head.hash, tail));
-  if (line.size() > kMaxLineBytes)
-    throw invalid_argument("audit record of " + std::to_string(line.size()) + " bytes exceeds the limit of " +
-                               std::to_string(kMaxLineBytes),
-                           status::limit_exceeded);
-  const std::string line_hash = detail::sha256_hex(line);
-  line += '\n';
-  try {
-    write_all(s.fd, line.data(), line.size());
-  } catch (...) {
-    // Remove the partial line so the file stays a valid chain; if even that fails, stop.
-    if (::ftruncate(s.fd, static_cast<off_t>(s.size)) != 0) s.failed = true;
-    throw;
+  std::uint64_t seq = 0;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (s.fd < 0) throw error(status::state_error, "audit log '" + s.path + "' is closed");
+    if (s.failed)
+      throw error(status::state_error, "audit log '" + s.path + "' refused further appends after a failed write; reopen it");
+    seq = s.head.seq + 1;
+    std::string line = make_line(serialize_body(seq, time_ms, kind, s.head.hash, tail));
+    if (line.size() > kMaxLineBytes)
+      throw invalid_argument("audit record of " + std::to_string(line.size()) + " bytes exceeds the limit of " +
+                                 std::to_string(kMaxLineBytes),
+                             status::limit_exceeded);
+    const std::string line_hash = detail::sha256_hex(line);
+    line += '\n';
+    try {
+      write_all(s.fd, line.data(), line.size());
+    } catch (...) {
+      // Remove the partial line so the file stays a valid chain; if even that fails, stop.
+      if (::ftruncate(s.fd, static_cast<off_t>(s.size)) != 0) s.failed = true;
+      throw;
+    }
+    s.size += line.size();
+    s.head = AuditHead{seq, line_hash};
   }
-  s.size += line.size();
-  s.head = AuditHead{seq, line_hash};
-  if (s.fsync == AuditFsync::every_record && ::fsync(s.fd) != 0) {
-    // The line is in the file but may not be durable; after a failed fsync the page cache can no
-    // longer be trusted, so stop here and let a reopen re-verify.
-    s.failed = true;
-    throw error(status::io_error, system_message("fsync failed for audit log", s.path));
-  }
+  if (s.fsync == AuditFsync::every_record) s.sync_through(seq);
   return seq;
 }
 
@@ -796,17 +826,15 @@ AuditHead AuditLog::head() const {
 
 void AuditLog::sync() {
   if (!impl_) throw error(status::state_error, "audit log was moved from");
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  if (impl_->fd < 0) throw error(status::state_error, "audit log '" + impl_->path + "' is closed");
-  if (::fsync(impl_->fd) != 0) {
-    impl_->failed = true;
-    throw error(status::io_error, system_message("fsync failed for audit log", impl_->path));
-  }
+  impl_->sync_through(std::numeric_limits<std::uint64_t>::max());
 }
 
 void AuditLog::close() noexcept {
   if (!impl_) return;
+  std::lock_guard<std::mutex> sync_lock(impl_->sync_mutex);
   std::lock_guard<std::mutex> lock(impl_->mutex);
+  if (impl_->fd >= 0 && impl_->fsync == AuditFsync::every_record && !impl_->failed && ::fsync(impl_->fd) == 0)
+    impl_->synced_seq = impl_->head.seq;
   impl_->close_fd();
 }
 

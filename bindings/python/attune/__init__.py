@@ -41,3 +41,7 @@ from .dynamics import (STATE_NAMES, Baseline, HesitationDetector, EngagementMoni
                        TurnRiskModel, NextBestAction)
 __all__ += ["STATE_NAMES", "Baseline", "HesitationDetector", "EngagementMonitor", "StateTransitions",
             "TurnRiskModel", "NextBestAction"]
+
+from . import audit
+from .audit import AuditLog
+__all__ += ["audit", "AuditLog"]

@@ -40,11 +40,13 @@
 // same file, in this or another process, is refused (status::state_error; an advisory flock).
 //
 // Thread-safety and ordering: append(), head(), sync() and close() may be called from any thread;
-// one mutex serializes appends, so the order of `seq` is the order of lines in the file and the
+// one mutex serializes the writes, so the order of `seq` is the order of lines in the file and the
 // order in which appends took the mutex. When append() returns N, line N is written (and, with
-// AuditFsync::every_record, on stable storage) and head() reports at least N. pseudonymize() is
-// lock-free (the salt is immutable). Moving or destroying an AuditLog while another thread uses
-// it is undefined.
+// AuditFsync::every_record, on stable storage) and head() reports at least N; head() may also
+// include lines of appends still in progress. With every_record, concurrent appends share fsyncs
+// (group commit: one fsync covers every line written before it), so durability costs one fsync per
+// batch rather than per record. pseudonymize() is lock-free (the salt is immutable). Moving or
+// destroying an AuditLog while another thread uses it is undefined.
 //
 // Failures: an append that fails to write removes its partial line (ftruncate) and throws
 // status::io_error; if that repair or an fsync fails, the log refuses further appends
@@ -139,10 +141,11 @@ class AuditLog {
   /// reach (another system, a signed message) and later pass it to verify() as an anchor.
   AuditHead head() const;
 
-  /// fsync now (useful with AuditFsync::none).
+  /// fsync now (useful with AuditFsync::none; throws io_error on failure, state_error if closed).
   void sync();
 
-  /// Release the file and its lock; later appends throw state_error. Idempotent.
+  /// Release the file and its lock (fsync first with AuditFsync::every_record); later appends
+  /// throw state_error. Idempotent.
   void close() noexcept;
   bool is_open() const noexcept;
 
