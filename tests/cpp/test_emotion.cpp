@@ -359,7 +359,8 @@ TEST_CASE("training on a GoEmotions sample is deterministic and learns", "[emoti
   o.folds = 2;
   const auto lex = ValenceLexicon::from_data_dir(dir);
   const EmotionModel a = EmotionModel::train(train, lex, o), b = EmotionModel::train(train, lex, o);
-  REQUIRE(a.to_bytes().size() == b.to_bytes().size());
+  // Scores must match exactly; the files may differ in length only through the training-time
+  // metadata (wall-clock seconds), so their sizes are not compared.
   for (const auto& d : std::vector<LabeledText>(dev.begin(), dev.begin() + 50)) require_same(a.score(d.text), b.score(d.text));
   const auto r = evaluate(a, dev);
   CAPTURE(r.macro_f1, r.micro_f1);
