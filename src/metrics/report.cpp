@@ -51,6 +51,15 @@ std::string pct(double v, int digits = 1) {
   return buf;
 }
 
+// A label cut to at most `max_bytes` bytes on a UTF-8 boundary, with an ellipsis when cut (the
+// full text stays in the element's <title> tooltip).
+std::string shorten(const std::string& s, size_t max_bytes = 24) {
+  if (s.size() <= max_bytes) return s;
+  size_t cut = max_bytes - 1;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut) + "\u2026";
+}
+
 // Coordinates in SVG attributes: one decimal is plenty at these sizes.
 std::string c(double v) {
   char buf[32];
@@ -75,7 +84,7 @@ std::string no_data(const std::string& what) { return "<p class=\"nodata\">No " 
 std::string hbar_chart(const std::string& title, const std::vector<std::pair<std::string, double>>& rows, double max_value,
                        bool percent, const char* fill = "#0072B2") {
   if (rows.empty()) return no_data(title);
-  const double label_w = 170, bar_w = 360, row_h = 24, width = label_w + bar_w + 80;
+  const double label_w = 175, bar_w = 215, row_h = 24, width = label_w + bar_w + 60;
   const double height = static_cast<double>(rows.size()) * row_h + 10;
   if (!(max_value > 0)) max_value = 1;
   std::ostringstream s;
@@ -84,8 +93,8 @@ std::string hbar_chart(const std::string& title, const std::vector<std::pair<std
   for (size_t i = 0; i < rows.size(); ++i) {
     const double y = 5 + static_cast<double>(i) * row_h;
     const double w = std::max(0.0, rows[i].second) / max_value * bar_w;
-    s << "<text x=\"" << c(label_w - 8) << "\" y=\"" << c(y + 16) << "\" text-anchor=\"end\" class=\"lbl\">" << esc(rows[i].first)
-      << "</text>";
+    s << "<text x=\"" << c(label_w - 8) << "\" y=\"" << c(y + 16) << "\" text-anchor=\"end\" class=\"lbl\">"
+      << esc(shorten(rows[i].first)) << "<title>" << esc(rows[i].first) << "</title></text>";
     s << "<rect x=\"" << c(label_w) << "\" y=\"" << c(y + 3) << "\" width=\"" << c(bar_w) << "\" height=\"" << c(row_h - 6)
       << "\" fill=\"#eef1f5\"/>";
     s << "<rect x=\"" << c(label_w) << "\" y=\"" << c(y + 3) << "\" width=\"" << c(std::max(1.0, w)) << "\" height=\""
@@ -107,7 +116,7 @@ struct Series {
 /// A line chart over x in [x0, x1] and y in [y0, y1], with optional x tick labels.
 std::string line_chart(const std::string& title, const std::vector<Series>& series, double x0, double x1, double y0, double y1,
                        const std::vector<std::pair<double, std::string>>& x_ticks, bool percent, double width = 300,
-                       double height = 150) {
+                       double height = 150, int y_digits = 2) {
   const double left = 44, right = 10, top = 10, bottom = 26;
   const double pw = width - left - right, ph = height - top - bottom;
   if (!(x1 > x0)) {
@@ -130,7 +139,7 @@ std::string line_chart(const std::string& title, const std::vector<Series>& seri
     s << "<line x1=\"" << c(left) << "\" x2=\"" << c(left + pw) << "\" y1=\"" << c(py(yv)) << "\" y2=\"" << c(py(yv))
       << "\" stroke=\"#e3e7ec\"/>";
     s << "<text x=\"" << c(left - 4) << "\" y=\"" << c(py(yv) + 4) << "\" text-anchor=\"end\" class=\"tick\">"
-      << (percent ? pct(yv, 0) : num(yv, 2)) << "</text>";
+      << (percent ? pct(yv, 0) : num(yv, y_digits)) << "</text>";
   }
   for (const auto& [xv, label] : x_ticks)
     s << "<text x=\"" << c(px(xv)) << "\" y=\"" << c(height - 8) << "\" text-anchor=\"middle\" class=\"tick\">" << esc(label)
@@ -265,6 +274,7 @@ td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .panel{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 2px rgba(0,0,0,.06);margin:10px 0;overflow-x:auto}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:12px}
 .grid h3{font-size:14px;margin:0 0 4px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(470px,1fr));gap:12px}.grid2 h3{font-size:14px;margin:0 0 4px}
 svg.chart{max-width:100%;height:auto}svg .lbl{font-size:12px;fill:#323f4b}svg .val{font-size:12px;fill:#52606d}
 svg .tick{font-size:10px;fill:#7b8794}
 .legend{font-size:12px;color:#323f4b;margin:6px 0}.legend span{margin-right:14px;white-space:nowrap}
@@ -386,8 +396,10 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
       if (std::string(sm.title) == "Empathy-to-conversion ratio")
         for (const auto& p : s.points)
           if (std::isfinite(p.second)) hi = std::max(hi, std::ceil(p.second));
+      const bool counts = sm.hi < 0;
+      if (counts) hi = 2 * std::ceil(hi / 2);  // even, so the middle gridline is a whole number
       h << "<div class=\"panel\"><h3>" << esc(sm.title) << "</h3>"
-        << line_chart(sm.title, {s}, x0, x1, sm.lo, hi, ticks, sm.percent) << "</div>";
+        << line_chart(sm.title, {s}, x0, x1, sm.lo, hi, ticks, sm.percent, 300, 150, counts ? 0 : 2) << "</div>";
     }
     h << "</div>\n";
   }
@@ -414,7 +426,7 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
         for (const auto& l : *lb)
           if (l.is_string()) labels[l.get<std::string>()] += 1;
     }
-    h << "<div class=\"grid\"><div class=\"panel\"><h3>Mean state score (" << num(n_states, 0) << " observations)</h3>";
+    h << "<div class=\"grid2\"><div class=\"panel\"><h3>Mean state score (" << num(n_states, 0) << " observations)</h3>";
     if (n_states > 0) {
       std::vector<std::pair<std::string, double>> rows;
       for (size_t i = 0; i < kStateCount; ++i) rows.emplace_back(std::string(kStateNames[i]), sums[i] / n_states);
@@ -453,7 +465,26 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
     if (counts.count("(no states)")) rows.emplace_back("(no states)");
     std::vector<std::pair<std::string, double>> vt(variant_total.begin(), variant_total.end());
     std::stable_sort(vt.begin(), vt.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    // Eight colours tell variants apart; beyond that the least served ones are pooled as "other".
+    constexpr size_t kMaxVariants = 7;
     for (const auto& [name, n] : vt) cats.push_back(name);
+    if (cats.size() > kMaxVariants + 1) {
+      const std::set<std::string> kept(cats.begin(), cats.begin() + kMaxVariants);
+      for (auto& [state, row] : counts) {
+        double other = 0;
+        for (auto it = row.begin(); it != row.end();) {
+          if (kept.count(it->first)) {
+            ++it;
+          } else {
+            other += it->second;
+            it = row.erase(it);
+          }
+        }
+        if (other > 0) row["(other)"] += other;
+      }
+      cats.resize(kMaxVariants);
+      cats.push_back("(other)");
+    }
     h << "<div class=\"panel\">" << stacked_chart("Variants served per dominant state", rows, cats, counts);
     if (!rows.empty()) h << legend(cats);
     h << "</div>\n";
@@ -461,7 +492,7 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
 
   // Guardrails.
   h << "<h2>Guardrail interventions</h2><p class=\"note\">Decisions (all modes) in which each rule removed variants, and "
-       "how many variants it removed in total.</p>\n<div class=\"grid\"><div class=\"panel\"><h3>Decisions per rule</h3>";
+       "how many variants it removed in total.</p>\n<div class=\"grid2\"><div class=\"panel\"><h3>Decisions per rule</h3>";
   {
     std::vector<std::pair<std::string, double>> rows, masked;
     double max_rows = 0, max_masked = 0;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -309,4 +310,41 @@ TEST_CASE("records missing KPI fields are counted, not silently dropped", "[metr
   KpiOptions bad;
   bad.level = 1.5;
   CHECK_THROWS_AS(compute_kpis(records, bad), attune::invalid_argument);
+}
+
+TEST_CASE("attune kpi fails on a broken log unless --allow-broken, and says so", "[metrics][cli]") {
+  const fs::path cli = fs::path(ATTUNE_BINARY_DIR) / "bin" / "attune";
+  if (!fs::exists(cli)) {
+    WARN("skipped: the attune CLI is not built (" << cli.string() << ")");
+    SUCCEED("skipped");
+    return;
+  }
+  TempDir dir;
+  const auto run = [&](const std::string& args, std::string& out) {
+    const fs::path o = dir.path / "out.json";
+    const int rc = std::system((cli.string() + " " + args + " > " + o.string() + " 2>&1").c_str());
+    out = slurp(o);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  std::string out;
+  REQUIRE(run("kpi --audit " + fixture_path() + " --bootstrap 50", out) == 0);
+  const nlohmann::json j = nlohmann::json::parse(out);
+  CHECK(j["audit"]["complete"] == true);
+  CHECK(j["ecr"]["ratio"]["value"].get<double>() == Approx(0.416667).epsilon(1e-5));
+  CHECK(j["guardrails"]["with_intervention"] == 2);
+
+  std::string text = slurp(fixture_path());
+  text = text.substr(0, text.size() - 30);  // tear the last line
+  spit(dir.path / "torn.jsonl", text);
+  CHECK(run("kpi --audit " + (dir.path / "torn.jsonl").string(), out) == 1);
+  CHECK_THAT(out, Catch::Contains("line 25"));
+  REQUIRE(run("kpi --allow-broken --audit " + (dir.path / "torn.jsonl").string(), out) == 0);
+  const nlohmann::json b = nlohmann::json::parse(out);
+  CHECK(b["audit"]["complete"] == false);
+  CHECK(b["audit"]["first_bad_line"] == 25);
+  CHECK(b["records"] == 24);
+
+  REQUIRE(run("report --audit " + fixture_path() + " --out " + (dir.path / "r.html").string(), out) == 0);
+  CHECK(slurp(dir.path / "r.html").find("<svg") != std::string::npos);
+  CHECK(run("kpi --audit " + fixture_path() + " --from 2026-01-06 --to 2026-01-05", out) != 0);
 }
