@@ -274,6 +274,14 @@ void StateDirectory::append(std::uint8_t type, std::string_view payload) {
   impl_->journal->append(type, payload);
 }
 
+void StateDirectory::append(std::uint8_t type, std::string_view payload, const std::function<void()>& apply) {
+  if (!impl_) throw error(status::state_error, "state directory is closed");
+  std::shared_lock<std::shared_mutex> lock(impl_->rw);
+  impl_->check_usable();
+  impl_->journal->append(type, payload);
+  if (apply) apply();
+}
+
 void StateDirectory::sync() {
   if (!impl_) throw error(status::state_error, "state directory is closed");
   std::shared_lock<std::shared_mutex> lock(impl_->rw);

@@ -274,7 +274,7 @@ TEST_CASE("journal rejects bad headers, oversized payloads and reuse of a path",
   CHECK_THROWS_AS(attune::profile::parse_fsync_policy("sometimes"), std::invalid_argument);
 }
 
-TEST_CASE("journal keeps every record of concurrent appenders", "[journal][profile]") {
+TEST_CASE("journal keeps every record of concurrent appenders", "[journal][profile][concurrency]") {
   for (const FsyncPolicy policy : {FsyncPolicy::every_record, FsyncPolicy::batched}) {
     TempDir dir;
     const std::string path = dir.file("j.log");

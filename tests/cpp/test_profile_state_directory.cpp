@@ -9,7 +9,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 using attune::status;
 using attune::profile::FsyncPolicy;
@@ -300,4 +303,52 @@ TEST_CASE("a checkpoint removes erased data from the directory", "[state_directo
   live.items.push_back("tombstone");
   sd.compact([&](SnapshotWriter& w) { live.write(w); });
   CHECK_FALSE(contains_secret());
+}
+
+TEST_CASE("appends from many threads survive concurrent checkpoints", "[state_directory][profile][concurrency]") {
+  TempDir tmp;
+  const int threads = 4, per_thread = 400;
+  std::mutex model_mutex;
+  Model live;
+  {
+    StateDirectory sd = open_into(tmp.path(), live);
+    std::atomic<bool> done{false};
+    std::thread checkpointer([&] {
+      while (!done.load()) {
+        sd.checkpoint([&](SnapshotWriter& w) {
+          std::lock_guard<std::mutex> lock(model_mutex);
+          live.write(w);
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+    std::vector<std::thread> writers;
+    for (int t = 0; t < threads; ++t)
+      writers.emplace_back([&, t] {
+        for (int i = 0; i < per_thread; ++i) {
+          const std::string item = std::to_string(t) + ":" + std::to_string(i);
+          sd.append(1, item, [&] {
+            std::lock_guard<std::mutex> lock(model_mutex);
+            live.items.push_back(item);
+          });
+        }
+      });
+    for (auto& w : writers) w.join();
+    done = true;
+    checkpointer.join();
+    CHECK(sd.generation() > 0);
+  }
+  Model got;
+  StateDirectory sd = open_into(tmp.path(), got);
+  REQUIRE(got.items.size() == static_cast<std::size_t>(threads * per_thread));
+  // Each thread's records are all there, in that thread's order.
+  std::vector<int> next(threads, 0);
+  bool in_order = true;
+  for (const auto& item : got.items) {
+    const auto colon = item.find(':');
+    const int t = std::stoi(item.substr(0, colon)), i = std::stoi(item.substr(colon + 1));
+    in_order = in_order && i == next[static_cast<std::size_t>(t)];
+    ++next[static_cast<std::size_t>(t)];
+  }
+  CHECK(in_order);
 }

@@ -100,7 +100,12 @@ inline std::size_t padding_for(std::uint64_t n, std::size_t max_padding) {
   std::uint64_t s = n ^ 0xABCDEFull;
   return max_padding ? static_cast<std::size_t>(splitmix(s) % max_padding) : 0;
 }
-inline char padding_byte(std::uint64_t n, std::size_t i) { return static_cast<char>((n * 31 + i * 7) & 0xFF); }
+// The filler repeats with period 256, so one 64 KiB chunk (a multiple of it) describes it all.
+inline std::string padding_chunk(std::uint64_t n) {
+  std::string c(64 * 1024, '\0');
+  for (std::size_t i = 0; i < c.size(); ++i) c[i] = static_cast<char>((n * 31 + i * 7) & 0xFF);
+  return c;
+}
 
 // State of the workload: how many records, and the hash chain over all of them.
 struct State {
@@ -113,14 +118,8 @@ inline void write_state(SnapshotWriter& w, const State& st, std::size_t max_padd
   w.write_u64(st.hash);
   const std::size_t pad = padding_for(st.n, max_padding);
   w.write_u64(pad);
-  std::string chunk;
-  for (std::size_t done = 0; done < pad;) {
-    const std::size_t len = std::min<std::size_t>(pad - done, 64 * 1024);
-    chunk.resize(len);
-    for (std::size_t i = 0; i < len; ++i) chunk[i] = padding_byte(st.n, done + i);
-    w.write(chunk);
-    done += len;
-  }
+  const std::string chunk = padding_chunk(st.n);
+  for (std::size_t done = 0; done < pad; done += chunk.size()) w.write(chunk.data(), std::min(chunk.size(), pad - done));
 }
 
 // Reads a snapshot; returns "" or what is wrong with it.
@@ -129,12 +128,10 @@ inline std::string read_state(SnapshotReader& r, State& st, std::size_t max_padd
   st.hash = r.read_u64();
   const std::uint64_t pad = r.read_u64();
   if (pad != padding_for(st.n, max_padding)) return "snapshot padding length is wrong";
-  for (std::uint64_t done = 0; done < pad;) {
-    const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(pad - done, 64 * 1024));
-    const std::string_view v = r.read_view(len);
-    for (std::size_t i = 0; i < len; ++i)
-      if (v[i] != padding_byte(st.n, static_cast<std::size_t>(done) + i)) return "snapshot padding is damaged";
-    done += len;
+  const std::string chunk = padding_chunk(st.n);
+  for (std::uint64_t done = 0; done < pad; done += chunk.size()) {
+    const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(pad - done, chunk.size()));
+    if (r.read_view(len) != std::string_view(chunk.data(), len)) return "snapshot padding is damaged";
   }
   return "";
 }
@@ -304,10 +301,19 @@ inline Result run(const Config& cfg) {
       pending -= whole * 8;
       return 1;
     };
-    const int delay = static_cast<int>(rng() % static_cast<std::uint64_t>(cfg.max_delay_ms + 1));
-    const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay);
+    // One kill in 8 counts its delay from the fork, so it may land in the child's recovery; the
+    // others count from the end of recovery, so they land in the workload however slow the build
+    // (sanitizers) makes recovery.
+    const bool from_fork = rng() % 8 == 0;
+    const int delay = from_fork ? static_cast<int>(rng() % 8)
+                                : static_cast<int>(rng() % static_cast<std::uint64_t>(cfg.max_delay_ms + 1));
     bool child_alive = true;
-    while (std::chrono::steady_clock::now() < kill_at) {
+    if (!from_fork) {
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!opened && child_alive && std::chrono::steady_clock::now() < give_up) child_alive = read_messages(50) != 0;
+    }
+    const auto kill_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay);
+    while (child_alive && std::chrono::steady_clock::now() < kill_at) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - std::chrono::steady_clock::now());
       if (read_messages(static_cast<int>(std::max<std::int64_t>(1, left.count()))) == 0) {
         child_alive = false;  // end of file before the kill: the child died by itself

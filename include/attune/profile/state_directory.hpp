@@ -36,7 +36,9 @@
 //
 // Thread-safety: append() and sync() may be called concurrently from any threads; checkpoint()
 // excludes appends while it runs (they wait), so the snapshot and the journal switch are
-// consistent with the records appended before it. open/close/move are not concurrent with others.
+// consistent with the records appended before it, provided the state the snapshot writer reads
+// already contains them: apply each change inside append(type, payload, apply) (or serialize
+// appends and checkpoints yourself). open/close/move are not concurrent with others.
 #pragma once
 
 #include "attune/profile/journal.hpp"
@@ -98,7 +100,9 @@ class StateDirectory {
   /// Opens (or creates) the state in `dir`: loads the snapshot through `on_snapshot` (not called
   /// when there is none; it must read the whole payload), then replays the journal through
   /// `on_record`. If a callback throws, open() fails with that exception and the directory is
-  /// left as it was (apart from stale .tmp files). See the header comment for everything else.
+  /// left as it was (apart from stale .tmp files). When open() throws after calling a callback
+  /// (a callback failed, a torn tail without repair, a damaged older journal), the caller must
+  /// discard what the callbacks loaded. See the header comment for everything else.
   static StateDirectory open(const std::string& dir, const StateDirectoryOptions& options,
                              const SnapshotCallback& on_snapshot, const RecordCallback& on_record);
 
@@ -111,6 +115,14 @@ class StateDirectory {
   /// Journals one record (type and payload are the caller's; see Journal::append). Acknowledged
   /// when it returns, per options.journal.fsync.
   void append(std::uint8_t type, std::string_view payload);
+
+  /// Journals one record, then runs `apply` (typically: the same change applied to the in-memory
+  /// state) before any checkpoint can start. Use this form when appends and checkpoints run on
+  /// different threads: a checkpoint then sees every change whose record went into the journal it
+  /// replaces, so no change is in neither the new snapshot nor the new journal. `apply` runs
+  /// concurrently with other appends (guard the state yourself) and should not throw: the record
+  /// is already acknowledged and will be replayed at the next open regardless.
+  void append(std::uint8_t type, std::string_view payload, const std::function<void()>& apply);
 
   /// Forces every appended record to stable storage.
   void sync();
