@@ -16,8 +16,8 @@ namespace {
 int kpi_command(const std::vector<std::string>& argv) {
   static const char* usage =
       "attune kpi --audit FILE [--from T] [--to T] [--allow-broken] [--missing-reward-zero]\n"
-      "                  [--level 0.95] [--bootstrap 1000] [--seed N] [--bins 10]";
-  const Args args(argv, {"audit", "from", "to", "level", "bootstrap", "seed", "bins"},
+      "                  [--level 0.95] [--bootstrap 1000] [--seed N] [--bins 10] [--trust-min-span-hours 1]";
+  const Args args(argv, {"audit", "from", "to", "level", "bootstrap", "seed", "bins", "trust-min-span-hours"},
                   {"allow-broken", "missing-reward-zero", "help"});
   if (args.has("help")) {
     std::printf("usage: %s\n"
@@ -48,6 +48,9 @@ int kpi_command(const std::vector<std::string>& argv) {
   opt.calibration_bins = static_cast<size_t>(bins);
   opt.seed = static_cast<std::uint64_t>(args.integer_or("seed", static_cast<long long>(opt.seed)));
   opt.missing_reward_as_zero = args.has("missing-reward-zero");
+  const double span_h = args.number_or("trust-min-span-hours", 1.0);
+  if (!(span_h >= 0 && span_h <= 24.0 * 3660)) throw invalid_argument("--trust-min-span-hours must be in [0, 87840]", status::out_of_range);
+  opt.trust_min_span_ms = static_cast<std::int64_t>(span_h * 3600000.0);
 
   const metrics::AuditRecords log = metrics::read_audit_log(args.require("audit"), read);
   nlohmann::json out = metrics::to_json(metrics::compute_kpis(log.records, opt));
@@ -56,7 +59,8 @@ int kpi_command(const std::vector<std::string>& argv) {
                     {"bootstrap", opt.bootstrap_samples},
                     {"seed", opt.seed},
                     {"calibration_bins", opt.calibration_bins},
-                    {"missing_reward_as_zero", opt.missing_reward_as_zero}};
+                    {"missing_reward_as_zero", opt.missing_reward_as_zero},
+                    {"trust_min_span_ms", opt.trust_min_span_ms}};
   std::cout << out.dump(2) << '\n';
   return 0;
 }

@@ -261,6 +261,7 @@ nlohmann::json to_json(const Estimate& e) {
 KpiReport compute_kpis(const std::vector<AuditRecord>& records, const KpiOptions& o) {
   const double z = normal_quantile_two_sided(o.level);
   if (o.calibration_bins == 0) throw invalid_argument("calibration_bins must be >= 1", status::out_of_range);
+  if (o.trust_min_span_ms < 0) throw invalid_argument("trust_min_span_ms must be >= 0", status::out_of_range);
   KpiReport rep;
   auto& skipped = rep.skipped;
   rep.records = records.size();
@@ -492,7 +493,12 @@ KpiReport compute_kpis(const std::vector<AuditRecord>& records, const KpiOptions
     }
     std::vector<double> slopes;
     for (auto& [c, p] : points) {
-      const double t0 = *std::min_element(p.first.begin(), p.first.end());
+      const auto [lo, hi] = std::minmax_element(p.first.begin(), p.first.end());
+      if (p.first.size() >= 2 && (*hi - *lo) * kMsPerDay < static_cast<double>(o.trust_min_span_ms)) {
+        ++rep.tv.short_span_customers;
+        continue;
+      }
+      const double t0 = *lo;
       for (auto& t : p.first) t -= t0;  // relative days keep the sums well conditioned
       const double s = ols_slope(p.first, p.second);
       if (!std::isfinite(s)) continue;
@@ -605,6 +611,7 @@ nlohmann::json to_json(const KpiReport& r) {
       {"tv",
        {{"customers", r.tv.customers},
         {"points", r.tv.points},
+        {"short_span_customers", r.tv.short_span_customers},
         {"unit", "trust per day"},
         {"mean_slope", to_json(r.tv.mean_slope)},
         {"median_slope", to_json(r.tv.median_slope)},

@@ -196,6 +196,12 @@ TEST_CASE("KPIs are deterministic and the window filters records", "[metrics]") 
   CHECK(k.ecr.other_decisions == 1);
   CHECK(std::isnan(k.ecr.ratio.value));  // no emotion decisions that day
   CHECK(std::isnan(k.pes.auc.value));    // one class only
+  KpiOptions day_span;
+  day_span.trust_min_span_ms = 86400000;  // A spans 4 h and B 21 h: neither qualifies
+  const KpiReport strict = compute_kpis(all.records, day_span);
+  CHECK(strict.tv.customers == 0);
+  CHECK(strict.tv.short_span_customers == 2);
+  CHECK(std::isnan(strict.tv.mean_slope.value));
   AuditReadOptions bad;
   bad.from_ms = 10;
   bad.to_ms = 10;

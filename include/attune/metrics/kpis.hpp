@@ -45,6 +45,9 @@ struct KpiOptions {
   /// reward may not have arrived yet); true counts them as reward 0 (hosts that log only
   /// conversions).
   bool missing_reward_as_zero = false;
+  /// TV: a customer's trust points must span at least this long (ms) for a slope; shorter spans
+  /// (a burst of records within seconds) would turn noise into huge per-day rates.
+  std::int64_t trust_min_span_ms = 3600000;
 };
 
 struct LabelAccuracy {
@@ -68,7 +71,8 @@ struct PredictiveEngagement {
 };
 
 struct TrustVelocity {
-  std::uint64_t customers = 0;  ///< customers with a slope (>= 2 points at distinct times)
+  std::uint64_t customers = 0;  ///< customers with a slope (>= 2 points spanning >= trust_min_span_ms)
+  std::uint64_t short_span_customers = 0;  ///< customers left out: points span less than trust_min_span_ms
   std::uint64_t points = 0;     ///< trust points used
   Estimate mean_slope;          ///< trust units (range [-1,1]) per day
   Estimate median_slope;
