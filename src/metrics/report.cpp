@@ -324,8 +324,12 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
                                                                         std::to_string(k.guardrails.decisions) + " decisions");
   card("Review rate", pct(k.review_rate.value), "of adapted decisions");
   std::string modes;
-  for (const auto& [m, n] : k.decisions_per_mode) modes += (modes.empty() ? "" : ", ") + m + " " + std::to_string(n);
-  card("Decisions", std::to_string(k.guardrails.decisions), modes);
+  std::uint64_t decisions = 0;
+  for (const auto& [m, n] : k.decisions_per_mode) {
+    modes += (modes.empty() ? "" : ", ") + m + " " + std::to_string(n);
+    decisions += n;
+  }
+  card("Decisions", std::to_string(decisions), modes);
   h << "</div>\n";
 
   // KPI table.
@@ -381,7 +385,13 @@ std::string render_html_report(const AuditRecords& log, const ReportOptions& opt
         {"Engagement AUC", [](const KpiReport& r) { return r.pes.auc.value; }, 0, 1, false},
         {"Personalization depth", [](const KpiReport& r) { return r.pdi.variant_depth.value; }, 0, 1, false},
         {"Empathy-to-conversion ratio", [](const KpiReport& r) { return r.ecr.ratio.value; }, 0, 2, false},
-        {"Decisions", [](const KpiReport& r) { return static_cast<double>(r.guardrails.decisions); }, 0, -1, false},
+        {"Decisions",
+         [](const KpiReport& r) {
+           double n = 0;
+           for (const auto& [mode, count] : r.decisions_per_mode) n += static_cast<double>(count);
+           return n;
+         },
+         0, -1, false},
     };
     h << "<div class=\"grid\">";
     for (const auto& sm : smalls) {
