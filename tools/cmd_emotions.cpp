@@ -113,12 +113,12 @@ double round4(double x) { return std::round(x * 10000.0) / 10000.0; }
 int train_command(const std::vector<std::string>& argv) {
   const Args args(argv, {"train", "dev", "out", "data-dir", "emobank", "seed", "epochs", "lr", "hash-bits", "char-min",
                          "char-max", "folds", "class-weight-power", "max-class-weight", "l2"},
-                  {"help", "no-quantize", "no-idf", "no-bigrams", "no-lexicon", "no-calibration"});
+                  {"help", "no-quantize", "idf", "no-bigrams", "no-lexicon", "no-calibration"});
   if (args.has("help")) {
     std::puts("usage: attune emotions train --train TRAIN.tsv [--dev DEV.tsv] --out MODEL.attm\n"
               "  [--data-dir ../shared/data] [--emobank FILE.csv] [--seed 1] [--epochs 6] [--lr 0.1]\n"
-              "  [--hash-bits 18] [--char-min 3] [--char-max 5] [--folds 5] [--class-weight-power 0.5]\n"
-              "  [--max-class-weight 10] [--l2 0] [--no-quantize] [--no-idf] [--no-bigrams] [--no-lexicon] [--no-calibration]\n"
+              "  [--hash-bits 18] [--char-min 3] [--char-max 5] [--folds 5] [--class-weight-power 0.3]\n"
+              "  [--max-class-weight 10] [--l2 0.1] [--no-quantize] [--idf] [--no-bigrams] [--no-lexicon] [--no-calibration]\n"
               "Trains on GoEmotions-format TSV (thresholds from k-fold out-of-fold predictions of the\n"
               "training data), calibrates valence/arousal on EmoBank's train split, evaluates DEV if given\n"
               "(never tuned on), writes the model, prints the dev metrics as JSON. Progress on stderr.");
@@ -139,7 +139,7 @@ int train_command(const std::vector<std::string>& argv) {
   opt.features.word_bigrams = !args.has("no-bigrams");
   opt.features.lexicon_features = !args.has("no-lexicon");
   opt.quantize = !args.has("no-quantize");
-  opt.idf = !args.has("no-idf");
+  opt.idf = args.has("idf");
   opt.progress = [](const std::string& line) { std::fprintf(stderr, "[emotions train] %s\n", line.c_str()); std::fflush(stderr); };
   const std::string train_path = args.require("train"), out_path = args.require("out");
   const auto train = read_goemotions_tsv(train_path);
@@ -172,6 +172,25 @@ int train_command(const std::vector<std::string>& argv) {
     for (auto it = m["per_label"].begin(); it != m["per_label"].end(); ++it) out["dev"]["per_label_f1"][it.key()] = it.value()["f1"];
   }
   std::cout << out.dump() << std::endl;
+  return 0;
+}
+
+int calibrate_command(const std::vector<std::string>& argv) {
+  const Args args(argv, {"model", "out", "emobank", "data-dir"}, {"help"});
+  if (args.has("help")) {
+    std::puts("usage: attune emotions calibrate --model IN.attm --out OUT.attm [--emobank FILE.csv]\n"
+              "Re-fits the valence/arousal calibration on EmoBank's train split (the last step of\n"
+              "`emotions train`), prints the coefficients as JSON.");
+    return 0;
+  }
+  EmotionModel model = EmotionModel::load(args.require("model"));
+  const std::string emobank = args.get_or("emobank", args.get_or("data-dir", "../shared/data") + "/emobank/emobank_train_dev.csv");
+  std::vector<TrainOptions::Rating> rows;
+  for (const auto& r : read_emobank(emobank))
+    if (r.split == "train") rows.push_back({r.text, r.valence, r.arousal});
+  const std::string info = model.calibrate(rows);
+  model.save(args.require("out"));
+  std::cout << info << std::endl;
   return 0;
 }
 
@@ -286,6 +305,7 @@ int valence_eval_command(const std::vector<std::string>& argv) {
 }  // namespace
 
 ATTUNE_COMMAND("emotions train", "train an emotion model on GoEmotions-format TSV", train_command);
+ATTUNE_COMMAND("emotions calibrate", "re-fit valence/arousal calibration on EmoBank (JSON)", calibrate_command);
 ATTUNE_COMMAND("emotions score", "score texts from stdin (JSON or TSV lines)", score_command);
 ATTUNE_COMMAND("emotions eval", "evaluate an emotion model on GoEmotions-format TSV (JSON)", eval_command);
 ATTUNE_COMMAND("emotions valence-eval", "valence correlation vs human ratings and VADER (JSON)", valence_eval_command);

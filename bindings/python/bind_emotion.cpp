@@ -156,7 +156,7 @@ void bind_emotion(py::module_& m) {
         return EmotionModel::train(ex, lexicon_from.lexicon(), o);
       }, py::arg("texts"), py::arg("masks"), py::arg("lexicon_from"), py::arg("epochs") = 6,
          py::arg("learning_rate") = 0.1f, py::arg("hash_bits") = 18, py::arg("char_min") = 3, py::arg("char_max") = 5,
-         py::arg("folds") = 5, py::arg("seed") = 1, py::arg("class_weight_power") = 0.5f, py::arg("quantize") = true);
+         py::arg("folds") = 5, py::arg("seed") = 1, py::arg("class_weight_power") = 0.3f, py::arg("quantize") = true);
 }
 
 }  // namespace attune::python

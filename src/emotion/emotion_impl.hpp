@@ -42,14 +42,18 @@ struct Scratch {
 struct EmotionModel::Impl {
   FeatureOptions features;
   ValenceLexicon lexicon;
-  std::vector<float> weights;  ///< (1 << hash_bits) rows of kLabelCount floats
+  /// (1 << hash_bits) rows of kLabelCount weights: int8 codes (`qweights`, weight = code *
+  /// scales[label]) for a quantized model (4x less memory and cache traffic when scoring), float
+  /// (`weights`) for a model in training or adapted by partial_fit. Exactly one is non-empty.
+  std::vector<float> weights;
+  std::vector<int8_t> qweights;
   std::array<float, kLabelCount> bias{};
   std::array<float, kLabelCount> scales{};  ///< int8 step per label when quantized
   /// Inverse document frequency per row (empty = all 1). Stored as uint8 codes:
   /// idf = 1 + code * idf_step, so the in-memory values are exactly what the file holds.
   std::vector<uint8_t> idf_codes;
   float idf_step = 0.0f;
-  bool quantized = false;                   ///< weights lie on the int8 grid of `scales`
+  bool quantized = false;
   ModelInfo info;
   std::array<float, kValenceCoefs> valence_coef{{0.75f, 0.25f, 0.0f, 0.0f}};
   std::array<float, kArousalCoefs> arousal_coef{{0.1f, 0.15f, 0.2f, 0.5f, 0.1f}};
@@ -72,8 +76,14 @@ struct EmotionModel::Impl {
                                                            const std::array<float, kLabelCount>& p) noexcept;
   static std::array<float, kArousalCoefs> arousal_features(const TextStats& st,
                                                            const std::array<float, kLabelCount>& p) noexcept;
-  /// Snap weights to int8 grid with per-label scales (sets quantized).
+  /// Float weights -> int8 codes with per-label steps (sets quantized, frees `weights`).
   void quantize();
+  /// int8 codes -> float weights (clears quantized), before online learning.
+  void dequantize();
+  float weight(size_t row, size_t label) const noexcept {
+    const size_t i = row * kLabelCount + label;
+    return quantized ? static_cast<float>(qweights[i]) * scales[label] : weights[i];
+  }
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Impl> deserialize(const uint8_t* data, size_t size);
 };

@@ -208,7 +208,7 @@ std::vector<LabelExplanation> EmotionModel::explain(std::string_view text, size_
     const size_t j = static_cast<size_t>(l);
     std::vector<float> per_token(n_tok + 1, 0.0f);  // last slot: whole-text features
     for (size_t k = 0; k < s.idx.size(); ++k) {
-      const float c = s.val[k] * impl_->weights[static_cast<size_t>(s.idx[k]) * kLabelCount + j];
+      const float c = s.val[k] * impl_->weight(s.idx[k], j);
       per_token[s.origin[k] < 0 ? n_tok : static_cast<size_t>(s.origin[k])] += c;
     }
     LabelExplanation e;
@@ -262,6 +262,9 @@ void EmotionModel::partial_fit(const std::vector<LabeledText>& examples, const P
     }
     rows.push_back(Row{s.idx, s.val, y});
   }
+  // Validation is done: from here on only allocation can fail. Online learning needs float
+  // weights; the adapted model is saved with float weights (encoding 0).
+  impl_->dequantize();
   // Original values of every weight this call may touch: the clip reference.
   std::unordered_map<uint32_t, std::array<float, kLabelCount>> original;
   for (const auto& r : rows)
@@ -297,10 +300,7 @@ void EmotionModel::partial_fit(const std::vector<LabeledText>& examples, const P
       }
     }
   }
-  if (!rows.empty()) {
-    impl_->quantized = false;
-    impl_->info.adapted = true;
-  }
+  if (!rows.empty()) impl_->info.adapted = true;
 }
 
 void EmotionModel::correct(std::string_view text, const std::vector<Label>& labels, const PartialFitOptions& options) {

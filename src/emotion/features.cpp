@@ -233,16 +233,33 @@ void EmotionModel::Impl::extract(std::string_view input, Scratch& s, bool with_o
 }
 
 void EmotionModel::Impl::logits(const Scratch& s, float* z) const noexcept {
-  float acc[kLabelCount];
-  for (size_t j = 0; j < kLabelCount; ++j) acc[j] = bias[j];
-  const float* w = weights.data();
+  float acc[kLabelCount] = {};
   const size_t n = s.idx.size();
-  for (size_t k = 0; k < n; ++k) {
-    const float* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
-    const float v = s.val[k];
-    for (size_t j = 0; j < kLabelCount; ++j) acc[j] += v * row[j];
+  // The rows are scattered over a table larger than L2: request them all first so the memory
+  // accesses overlap instead of waiting one by one.
+  if (quantized) {
+    const int8_t* w = qweights.data();
+    for (size_t k = 0; k < n; ++k) __builtin_prefetch(w + static_cast<size_t>(s.idx[k]) * kLabelCount);
+    for (size_t k = 0; k < n; ++k) {
+      const int8_t* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
+      const float v = s.val[k];
+      for (size_t j = 0; j < kLabelCount; ++j) acc[j] += v * static_cast<float>(row[j]);
+    }
+    for (size_t j = 0; j < kLabelCount; ++j) z[j] = bias[j] + acc[j] * scales[j];
+  } else {
+    const float* w = weights.data();
+    for (size_t k = 0; k < n; ++k) {
+      const float* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
+      __builtin_prefetch(row);
+      __builtin_prefetch(row + 16);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      const float* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
+      const float v = s.val[k];
+      for (size_t j = 0; j < kLabelCount; ++j) acc[j] += v * row[j];
+    }
+    for (size_t j = 0; j < kLabelCount; ++j) z[j] = bias[j] + acc[j];
   }
-  for (size_t j = 0; j < kLabelCount; ++j) z[j] = acc[j];
 }
 
 Scratch& thread_scratch() {

@@ -108,24 +108,33 @@ class Reader {
 }  // namespace
 
 void EmotionModel::Impl::quantize() {
+  if (quantized) return;
   const size_t n = rows();
   for (size_t j = 0; j < kLabelCount; ++j) {
     float m = 0.0f;
     for (size_t r = 0; r < n; ++r) m = std::max(m, std::fabs(weights[r * kLabelCount + j]));
     scales[j] = m > 0.0f ? m / 127.0f : 1.0f;
   }
-  for (size_t r = 0; r < n; ++r)
-    for (size_t j = 0; j < kLabelCount; ++j) {
-      float& w = weights[r * kLabelCount + j];
-      const float q = std::max(-127.0f, std::min(127.0f, std::round(w / scales[j])));
-      w = q * scales[j];
-    }
+  qweights.resize(weights.size());
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const float q = std::round(weights[i] / scales[i % kLabelCount]);
+    qweights[i] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)));
+  }
+  std::vector<float>().swap(weights);
   quantized = true;
+}
+
+void EmotionModel::Impl::dequantize() {
+  if (!quantized) return;
+  weights.resize(qweights.size());
+  for (size_t i = 0; i < qweights.size(); ++i) weights[i] = static_cast<float>(qweights[i]) * scales[i % kLabelCount];
+  std::vector<int8_t>().swap(qweights);
+  quantized = false;
 }
 
 std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   Writer w;
-  w.bytes.reserve(weights.size() * (quantized ? 1 : 4) + 1024 * 1024);
+  w.bytes.reserve(rows() * kLabelCount * (quantized ? 1 : 4) + 1024 * 1024);
   for (char c : kMagic) w.u8(static_cast<uint8_t>(c));
   w.u32(kModelFormatVersion);
   w.u32(static_cast<uint32_t>(kLabelCount));
@@ -143,11 +152,7 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   w.u64(rows());
   if (quantized) {
     for (float s : scales) w.f32(s);
-    for (size_t r = 0; r < rows(); ++r)
-      for (size_t j = 0; j < kLabelCount; ++j) {
-        const float q = std::round(weights[r * kLabelCount + j] / scales[j]);
-        w.u8(static_cast<uint8_t>(static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)))));
-      }
+    for (int8_t q : qweights) w.u8(static_cast<uint8_t>(q));
   } else {
     for (float x : weights) w.f32(x);
   }
@@ -211,18 +216,20 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
   const uint64_t rows = r.u64("row count");
   if (rows != impl->rows()) throw error(status::format_error, "emotion model row count does not match hash_bits");
   const size_t cells = impl->rows() * kLabelCount;
-  impl->weights.resize(cells);
   if (encoding == 1) {
     for (auto& s : impl->scales) {
       s = r.f32("weight step");
       if (!(s > 0.0f)) throw error(status::format_error, "emotion model weight step not positive");
     }
     const uint8_t* q = r.take(cells, "weights");
-    for (size_t i = 0; i < cells; ++i)
-      impl->weights[i] = static_cast<float>(static_cast<int8_t>(q[i])) * impl->scales[i % kLabelCount];
+    impl->qweights.resize(cells);
+    std::memcpy(impl->qweights.data(), q, cells);  // int8 is two's complement on every target
+    for (int8_t v : impl->qweights)
+      if (v == -128) throw error(status::format_error, "emotion model weight code -128 is not used by format 1");
     impl->quantized = true;
   } else if (encoding == 0) {
     const uint8_t* q = r.take(cells * 4, "weights");
+    impl->weights.resize(cells);
     for (size_t i = 0; i < cells; ++i) {
       uint32_t v = uint32_t(q[4 * i]) | uint32_t(q[4 * i + 1]) << 8 | uint32_t(q[4 * i + 2]) << 16 | uint32_t(q[4 * i + 3]) << 24;
       std::memcpy(&impl->weights[i], &v, 4);

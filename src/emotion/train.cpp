@@ -132,6 +132,56 @@ std::array<float, K> least_squares(const std::vector<std::array<float, K>>& x, c
 
 }  // namespace
 
+std::string EmotionModel::calibrate(const std::vector<TrainOptions::Rating>& ratings) {
+  if (ratings.size() < 10) throw invalid_argument("calibrate: at least 10 rated texts are needed");
+  for (const auto& r : ratings)
+    if (!std::isfinite(r.valence) || !std::isfinite(r.arousal) || r.valence < 1 || r.valence > 5 || r.arousal < 1 || r.arousal > 5)
+      throw invalid_argument("calibrate: ratings must be on the 1..5 scale", status::out_of_range);
+  Impl& m = *impl_;
+  std::vector<std::array<float, kValenceCoefs>> xv;
+  std::vector<std::array<float, kArousalCoefs>> xa;
+  std::vector<float> ya;
+  Scratch s;
+  for (const auto& r : ratings) {
+    m.extract(r.text, s, false);  // validates the text before anything changes
+    float z[kLabelCount];
+    m.logits(s, z);
+    std::array<float, kLabelCount> p;
+    for (size_t j = 0; j < kLabelCount; ++j) p[j] = sigmoid(z[j]);
+    xv.push_back(Impl::valence_features(s.stats, p));
+    xa.push_back(Impl::arousal_features(s.stats, p));
+    ya.push_back((r.arousal - 1.0f) / 4.0f);
+  }
+  // Valence: a fixed blend of the standardized rule score (weight kRuleShare) and the label
+  // polarity balance, scaled to 0.7 of the rule compound's spread. The blend is a
+  // design choice, not a fit: least squares on EmoBank would put almost all weight on the
+  // classifier, which learned little about negated sentiment from Reddit ("no problems at all").
+  constexpr double kRuleShare = 0.6;
+  auto sd = [&](size_t f) {
+    double m1 = 0, m2 = 0;
+    for (const auto& x : xv) { m1 += x[f]; m2 += double(x[f]) * x[f]; }
+    m1 /= double(xv.size());
+    return std::sqrt(std::max(1e-12, m2 / double(xv.size()) - m1 * m1));
+  };
+  const double sc = sd(0), sb = sd(1);
+  std::vector<double> blend;
+  double bm = 0, bv = 0;
+  for (const auto& x : xv) blend.push_back(kRuleShare * x[0] / sc + (1 - kRuleShare) * x[1] / sb);
+  for (double v : blend) bm += v;
+  bm /= double(blend.size());
+  for (double v : blend) bv += (v - bm) * (v - bm);
+  // 0.7 of the rule spread keeps most texts in the near-linear part of tanh.
+  const double scale = 0.7 * sc / std::sqrt(std::max(1e-12, bv / double(blend.size())));
+  m.valence_coef = {static_cast<float>(scale * kRuleShare / sc), static_cast<float>(scale * (1 - kRuleShare) / sb), 0.0f, 0.0f};
+  m.arousal_coef = least_squares(xa, ya);
+  nlohmann::ordered_json info = {{"rows", ratings.size()}, {"rule_share", kRuleShare}, {"valence_coef", m.valence_coef},
+                                 {"arousal_coef", m.arousal_coef}};
+  auto meta = m.info.metadata_json.empty() ? nlohmann::ordered_json::object() : nlohmann::ordered_json::parse(m.info.metadata_json);
+  meta["calibration"] = info;
+  m.info.metadata_json = meta.dump();
+  return info.dump();
+}
+
 EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const ValenceLexicon& lexicon,
                                  const TrainOptions& opt) {
   if (data.empty()) throw invalid_argument("train: no training data");
@@ -252,29 +302,7 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
   EmotionModel model(std::move(impl));
   Impl& m = *model.impl_;
   nlohmann::ordered_json calib_info;
-  if (!opt.calibration.empty()) {
-    std::vector<std::array<float, kValenceCoefs>> xv;
-    std::vector<std::array<float, kArousalCoefs>> xa;
-    std::vector<float> yv, ya;
-    Scratch s;
-    for (const auto& r : opt.calibration) {
-      m.extract(r.text, s, false);
-      float z[kLabelCount];
-      m.logits(s, z);
-      std::array<float, kLabelCount> p;
-      for (size_t j = 0; j < kLabelCount; ++j) p[j] = sigmoid(z[j]);
-      xv.push_back(Impl::valence_features(s.stats, p));
-      xa.push_back(Impl::arousal_features(s.stats, p));
-      yv.push_back(std::atanh(std::max(-0.95f, std::min(0.95f, (r.valence - 3.0f) / 2.0f))));
-      ya.push_back((r.arousal - 1.0f) / 4.0f);
-    }
-    m.valence_coef = least_squares(xv, yv);
-    m.arousal_coef = least_squares(xa, ya);
-    // Scale valence so that its typical magnitude uses the [-1,1] range (Pearson r does not
-    // change; the intercept is kept so a neutral text lands where raters put neutral).
-    calib_info = {{"rows", opt.calibration.size()}, {"valence_coef", m.valence_coef}, {"arousal_coef", m.arousal_coef}};
-  }
-
+  if (!opt.calibration.empty()) calib_info = nlohmann::json::parse(model.calibrate(opt.calibration));
   nlohmann::ordered_json meta;
   meta["created_by"] = std::string("attune ") + version_string() + " EmotionModel::train";
   meta["data"] = opt.data_description;

@@ -154,7 +154,9 @@ TEST_CASE("emoji carry their emotion", "[emotion]") {
   REQUIRE(rage.valence < -0.2f);
   REQUIRE(cry.valence < 0.0f);
   REQUIRE(laugh.probability(Label::amusement) > laugh.probability(Label::anger));
-  REQUIRE(laugh.is_active(Label::amusement));
+  REQUIRE(laugh.is_active(Ekman::joy));
+  REQUIRE(laugh.valence > 0.2f);
+  REQUIRE(m.score("that was hilarious 😂").is_active(Label::amusement));
   REQUIRE(rage.ekman[static_cast<size_t>(Ekman::anger)] > love.ekman[static_cast<size_t>(Ekman::anger)]);
   REQUIRE(love.ekman[static_cast<size_t>(Ekman::joy)] > rage.ekman[static_cast<size_t>(Ekman::joy)]);
   REQUIRE(m.score("thanks for nothing 😡").valence < m.score("thanks for everything 😍").valence);

@@ -144,7 +144,7 @@ class EmotionClassifier:
 
     def __init__(self, epochs: int = 6, learning_rate: float = 0.1, hash_bits: int = 18,
                  char_min: int = 3, char_max: int = 5, folds: int = 5, seed: int = 1,
-                 class_weight_power: float = 0.5, quantize: bool = True, threads: int = 0):
+                 class_weight_power: float = 0.3, quantize: bool = True, threads: int = 0):
         self.epochs = epochs
         self.learning_rate = learning_rate
         self.hash_bits = hash_bits

@@ -56,15 +56,15 @@ struct TrainOptions {
   uint64_t seed = 1;
   uint32_t epochs = 6;
   float learning_rate = 0.1f;        ///< AdaGrad base rate
-  float l2 = 1e-6f;                  ///< L2 penalty per example step
-  float class_weight_power = 0.5f;   ///< positive weight = (neg/pos)^power, capped below
+  float l2 = 0.1f;                   ///< L2 penalty, applied (lazily) to each weight a step touches
+  float class_weight_power = 0.3f;   ///< positive weight = (neg/pos)^power, capped below
   float max_class_weight = 10.0f;
   /// Per-label thresholds are tuned on out-of-fold predictions of a `folds`-fold cross-
   /// validation of the training data (never on evaluation data); the final model is then trained
   /// on all of it. Must be >= 2.
   uint32_t folds = 5;
   bool quantize = true;              ///< store weights as int8 with per-label scales
-  bool idf = true;                   ///< scale features by inverse document frequency
+  bool idf = false;                  ///< scale features by inverse document frequency
   /// Optional EmoBank-style (text, valence 1..5, arousal 1..5) rows for the valence/arousal
   /// calibration; when empty, fixed default coefficients are used.
   struct Rating { std::string text; float valence; float arousal; };
@@ -150,6 +150,12 @@ class EmotionModel {
   void partial_fit(const std::vector<LabeledText>& examples, const PartialFitOptions& options = {});
   /// One correction: `labels` are the labels a person verified for `text`.
   void correct(std::string_view text, const std::vector<Label>& labels, const PartialFitOptions& options = {});
+
+  /// Re-fit the valence/arousal calibration from rated texts (EmoBank-style, 1..5 scales; at
+  /// least 10). Valence: fixed blend of the standardized rule score (60%) and the label polarity
+  /// balance (40%), scaled to the rule score's spread; arousal: least squares. Records the
+  /// coefficients in the metadata and returns them as JSON. Not concurrent with other calls.
+  std::string calibrate(const std::vector<TrainOptions::Rating>& ratings);
 
   /// Serialize (see docs/emotion-model.md for the layout). A trained model stores int8 weights;
   /// an adapted model stores float32 weights so that the adaptation is kept exactly.
