@@ -5,7 +5,6 @@ check that every cell ran and that both figures were drawn.
 """
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
