@@ -7,8 +7,9 @@
 Without --csv it builds a synthetic support-ticket table from message templates (no data
 download). The partition function is `attune.distributed.score_emotions`, a plain
 pandas -> pandas function: the same one works in Spark's `mapInPandas` (docs/python.md).
-Prints one JSON line: rows, partitions, workers, seconds, rows/s, model loads per worker, and the
-mean valence per channel.
+Prints one JSON line: rows, partitions, workers, seconds, rows/s, the same scoring in this single
+process (seconds, and whether the results are equal), model loads per worker, and the mean valence
+per channel.
 """
 
 import argparse
@@ -82,12 +83,18 @@ def main():
         scored = score_with_dask(pdf, args.partitions, client, args.text_column)
         seconds = time.perf_counter() - start
         loads = client.run(lambda: ad.cache_info()["loads"])
+    # The reference: the same partition function on the whole table in this one process.
+    start = time.perf_counter()
+    single = ad.score_emotions(pdf, text_column=args.text_column, probabilities=["anger", "joy"])
+    single_seconds = time.perf_counter() - start
+    same = bool(single.equals(scored.sort_index()))
     if args.out:
         (scored.to_parquet if args.out.endswith(".parquet") else scored.to_csv)(args.out)
     by_channel = scored.groupby("channel")["valence"].mean().round(3).to_dict() if "channel" in scored else {}
     print(json.dumps({
         "attune": attune.__version__, "rows": len(scored), "partitions": args.partitions,
         "workers": args.workers, "seconds": round(seconds, 3), "rows_per_s": round(len(scored) / seconds, 1),
+        "single_process_seconds": round(single_seconds, 3), "equal_to_single_process": same,
         "model_loads_per_worker": sorted(loads.values()), "mean_valence_by_channel": by_channel,
     }))
 
