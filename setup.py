@@ -23,6 +23,7 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
+from setuptools.command.egg_info import egg_info
 
 ROOT = Path(__file__).resolve().parent
 PACKAGE_SRC = ROOT / "bindings" / "python" / "attune"
@@ -101,6 +102,15 @@ class BuildPyWithModels(build_py):
             raise RuntimeError(f"no default models found in {MODEL_SRC}")
 
 
+class EggInfoInBuild(egg_info):
+    """Writes attune.egg-info under build/ (ignored by git) rather than at the repository root."""
+
+    def initialize_options(self):
+        super().initialize_options()
+        (ROOT / "build").mkdir(exist_ok=True)
+        self.egg_base = os.path.relpath(ROOT / "build", Path.cwd())
+
+
 setup(
     name="attune",
     version=project_version(),
@@ -116,6 +126,6 @@ setup(
     packages=["attune"],
     package_dir={"attune": "bindings/python/attune"},
     ext_modules=[CMakeExtension("attune._attune")],
-    cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithModels},
+    cmdclass={"build_ext": CMakeBuild, "build_py": BuildPyWithModels, "egg_info": EggInfoInBuild},
     zip_safe=False,
 )
