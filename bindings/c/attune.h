@@ -378,6 +378,221 @@ ATTUNE_API int attune_intent_model_explain(const attune_intent_model* model, con
                                            char* out, size_t out_capacity, size_t* needed);
 
 
+/* ---- Behaviour dynamics: baselines, hesitation, engagement, transitions, next best action --- */
+/* C mirror of attune/behavior/{baseline,hesitation_detector,engagement_monitor,state_transitions,
+ * turn_risk,next_best_action}.hpp; the C++ headers carry the full method documentation.
+ * Times are seconds on a monotone clock (Unix seconds typical). Per-customer objects (baseline,
+ * hesitation detector, engagement monitor) are small and have a compact binary form
+ * (*_serialize / *_deserialize, little-endian, versioned) for storage in a profile.
+ * Thread-safety: a handle may be used by one thread at a time for updates; const calls (z,
+ * score, status, predict, recommend, serialize) may run concurrently with each other. */
+
+#ifndef ATTUNE_STATE_COUNT
+/* Marketing states, the index order of every state vector (attune/states.hpp). */
+#define ATTUNE_STATE_COUNT 8
+#define ATTUNE_STATE_FRUSTRATION 0
+#define ATTUNE_STATE_ANXIETY 1
+#define ATTUNE_STATE_HESITATION 2
+#define ATTUNE_STATE_CONFUSION 3
+#define ATTUNE_STATE_CURIOSITY 4
+#define ATTUNE_STATE_EXCITEMENT 5
+#define ATTUNE_STATE_SATISFACTION 6
+#define ATTUNE_STATE_DETACHMENT 7
+#endif
+
+/* Baseline signals. */
+#define ATTUNE_SIGNAL_DWELL 0          /* seconds on a page / product view */
+#define ATTUNE_SIGNAL_PACE 1           /* seconds between events of a session */
+#define ATTUNE_SIGNAL_REPLY_LATENCY 2  /* seconds until the customer replies */
+#define ATTUNE_SIGNAL_MESSAGE_LENGTH 3 /* characters in a customer message */
+
+typedef struct attune_baseline attune_baseline;
+
+/** A per-customer baseline (time-decayed mean/variance of log(1+x) per signal, blended with
+ *  population priors). half_life_seconds <= 0 selects the default (30 days). */
+ATTUNE_API int attune_baseline_create(double half_life_seconds, attune_baseline** out);
+ATTUNE_API void attune_baseline_free(attune_baseline* baseline);
+/** Add an observation. value finite and >= 0, time finite and not earlier than the last one;
+ *  otherwise ATTUNE_E_OUT_OF_RANGE / ATTUNE_E_INVALID_ARGUMENT and nothing changes. */
+ATTUNE_API int attune_baseline_observe(attune_baseline* baseline, int signal, double value, double time_seconds);
+/** z-score of `value` against the customer's own usual (> 0: longer/larger than usual). */
+ATTUNE_API int attune_baseline_z(const attune_baseline* baseline, int signal, double value, double* z);
+
+typedef struct attune_baseline_stats {
+  double mean_log; /* blended mean of log(1+x) */
+  double sd_log;   /* blended sd of log(1+x), floored */
+  double typical;  /* exp(mean_log) - 1, in the signal's unit */
+  double weight;   /* effective number of the customer's own observations */
+} attune_baseline_stats;
+ATTUNE_API int attune_baseline_stats_get(const attune_baseline* baseline, int signal, attune_baseline_stats* out);
+/** Compact binary state (66 bytes), two-call pattern (bytes, no NUL): *needed gets the size. */
+ATTUNE_API int attune_baseline_serialize(const attune_baseline* baseline, uint8_t* out, size_t out_capacity,
+                                         size_t* needed);
+/** ATTUNE_E_FORMAT / ATTUNE_E_VERSION for corrupt or foreign bytes. */
+ATTUNE_API int attune_baseline_deserialize(const uint8_t* data, size_t size, attune_baseline** out);
+
+/* Page kinds that matter to hesitation (attune::behavior::PageKind; not the UCI page categories). */
+#define ATTUNE_HESITATION_PAGE_OTHER 0
+#define ATTUNE_HESITATION_PAGE_PRICE 1
+#define ATTUNE_HESITATION_PAGE_SHIPPING 2
+#define ATTUNE_HESITATION_PAGE_RETURNS 3
+
+typedef struct attune_hesitation_detector attune_hesitation_detector;
+
+/** session_timeout_seconds <= 0 selects the default (30 minutes). */
+ATTUNE_API int attune_hesitation_detector_create(double session_timeout_seconds, attune_hesitation_detector** out);
+ATTUNE_API void attune_hesitation_detector_free(attune_hesitation_detector* detector);
+/** A product view of dwell_seconds, judged against `baseline` (NULL: the population prior). The
+ *  baseline is not updated: call attune_baseline_observe(DWELL) afterwards. */
+ATTUNE_API int attune_hesitation_detector_observe_product_view(attune_hesitation_detector* detector,
+                                                               const char* product_id, size_t product_id_len,
+                                                               double dwell_seconds, double time_seconds,
+                                                               const attune_baseline* baseline);
+ATTUNE_API int attune_hesitation_detector_observe_page(attune_hesitation_detector* detector, int page_kind,
+                                                       double time_seconds);
+ATTUNE_API int attune_hesitation_detector_observe_add_to_cart(attune_hesitation_detector* detector,
+                                                              const char* product_id, size_t product_id_len,
+                                                              double time_seconds);
+ATTUNE_API int attune_hesitation_detector_observe_cart_view(attune_hesitation_detector* detector, double time_seconds);
+ATTUNE_API int attune_hesitation_detector_observe_checkout(attune_hesitation_detector* detector, double time_seconds);
+ATTUNE_API int attune_hesitation_detector_reset(attune_hesitation_detector* detector);
+
+typedef struct attune_hesitation_score {
+  float score;            /* in [0,1] */
+  float max_dwell_z;      /* largest dwell z of a product not added to the cart */
+  uint32_t product_views;
+  uint32_t add_to_carts;
+  uint32_t reason_count;  /* number of reasons in the JSON explanation */
+} attune_hesitation_score;
+ATTUNE_API int attune_hesitation_detector_score(const attune_hesitation_detector* detector,
+                                                attune_hesitation_score* out);
+/** {"score":..,"reasons":[{"reason":"long_dwell","weight":..,"evidence":..},..],...}, two-call. */
+ATTUNE_API int attune_hesitation_detector_explain(const attune_hesitation_detector* detector, char* out,
+                                                  size_t out_capacity, size_t* needed);
+ATTUNE_API int attune_hesitation_detector_serialize(const attune_hesitation_detector* detector, uint8_t* out,
+                                                    size_t out_capacity, size_t* needed);
+ATTUNE_API int attune_hesitation_detector_deserialize(const uint8_t* data, size_t size,
+                                                      attune_hesitation_detector** out);
+
+typedef struct attune_engagement_options {
+  uint32_t struct_size;
+  float min_drop;            /* relative drop to detect, default 0.20 */
+  float arl0_days;           /* nominal days between false alarms, default 4000 */
+  uint16_t warmup_days;      /* default 28 (14..28) */
+  uint16_t level_half_life;  /* days, default 21 */
+  uint16_t rebaseline_days;  /* days in alarm before the lower level is the new normal, default 28 */
+} attune_engagement_options;
+ATTUNE_API void attune_engagement_options_init(attune_engagement_options* options);
+
+typedef struct attune_engagement_monitor attune_engagement_monitor;
+
+typedef struct attune_engagement_status {
+  bool detached;          /* sustained drop detected */
+  bool warming_up;        /* fewer than warmup_days closed days */
+  float score;            /* CUSUM / threshold in [0,1] */
+  float drop;             /* estimated relative drop of the current run */
+  float baseline;         /* typical daily engagement */
+  float cusum;
+  float threshold;
+  int32_t change_day;     /* estimated first day of the drop, -1 if none */
+  int32_t alarm_day;      /* day the alarm was raised, -1 if none */
+  uint32_t days_observed;
+} attune_engagement_status;
+
+/** options may be NULL (defaults). */
+ATTUNE_API int attune_engagement_monitor_create(const attune_engagement_options* options,
+                                                attune_engagement_monitor** out);
+ATTUNE_API void attune_engagement_monitor_free(attune_engagement_monitor* monitor);
+/** Add `amount` of engagement at time_seconds (summed into UTC days). */
+ATTUNE_API int attune_engagement_monitor_observe(attune_engagement_monitor* monitor, double time_seconds,
+                                                 double amount);
+/** Engagement of a whole day (day indices increasing; gaps are days of 0). */
+ATTUNE_API int attune_engagement_monitor_observe_day(attune_engagement_monitor* monitor, int32_t day, double value);
+/** Close the silent days before the day of time_seconds (call on a clock tick). */
+ATTUNE_API int attune_engagement_monitor_advance_to(attune_engagement_monitor* monitor, double time_seconds);
+ATTUNE_API int attune_engagement_monitor_status(const attune_engagement_monitor* monitor,
+                                                attune_engagement_status* out);
+ATTUNE_API int attune_engagement_monitor_serialize(const attune_engagement_monitor* monitor, uint8_t* out,
+                                                   size_t out_capacity, size_t* needed);
+ATTUNE_API int attune_engagement_monitor_deserialize(const uint8_t* data, size_t size,
+                                                     attune_engagement_monitor** out);
+
+typedef struct attune_state_transitions attune_state_transitions;
+
+typedef struct attune_churn_risk {
+  float risk;               /* in [0,1] */
+  bool flagged;             /* frustration -> detachment pattern */
+  float p_next_detachment;
+  float frustration;
+  float lift;               /* learned P(detach | frustration) / average P(detach | state) */
+} attune_churn_risk;
+
+/** smoothing <= 0 selects the default (4 pseudo-transitions per row). */
+ATTUNE_API int attune_state_transitions_create(double smoothing, attune_state_transitions** out);
+ATTUNE_API void attune_state_transitions_free(attune_state_transitions* transitions);
+ATTUNE_API int attune_state_transitions_observe(attune_state_transitions* transitions, int from_state, int to_state,
+                                                double weight);
+/** Learn every consecutive pair of a sequence of state names ("frustration", ...); an unknown name
+ *  returns ATTUNE_E_NOT_FOUND and nothing is learned. */
+ATTUNE_API int attune_state_transitions_observe_names(attune_state_transitions* transitions,
+                                                      const char* const* names, size_t count);
+/** Next-state distribution from one state; out has ATTUNE_STATE_COUNT floats. */
+ATTUNE_API int attune_state_transitions_predict(const attune_state_transitions* transitions, int from_state,
+                                                float* out);
+/** Next-state distribution for a soft current state (ATTUNE_STATE_COUNT scores in [0,1]). */
+ATTUNE_API int attune_state_transitions_predict_vector(const attune_state_transitions* transitions,
+                                                       const float* current, float* out);
+ATTUNE_API int attune_state_transitions_churn_risk(const attune_state_transitions* transitions,
+                                                   const float* previous, const float* current,
+                                                   attune_churn_risk* out);
+/** {"smoothing":..,"counts":{..},"probabilities":{..}}, two-call. */
+ATTUNE_API int attune_state_transitions_to_json(const attune_state_transitions* transitions, char* out,
+                                                size_t out_capacity, size_t* needed);
+ATTUNE_API int attune_state_transitions_serialize(const attune_state_transitions* transitions, uint8_t* out,
+                                                  size_t out_capacity, size_t* needed);
+ATTUNE_API int attune_state_transitions_deserialize(const uint8_t* data, size_t size,
+                                                    attune_state_transitions** out);
+
+/* Next-turn dissatisfaction risk of a conversation (TurnRiskModel). */
+typedef struct attune_turn_risk_model attune_turn_risk_model;
+typedef struct attune_dialogue_turn {
+  const char* text;  /* UTF-8, borrowed */
+  size_t text_len;
+  bool customer;     /* true: the customer wrote it; false: the system/agent */
+} attune_dialogue_turn;
+
+/** The rule-based default model (hand-set weights on text cues). Thread-safe to share. */
+ATTUNE_API int attune_turn_risk_model_create(attune_turn_risk_model** out);
+/** A model trained with the C++/Python fit() and serialized. */
+ATTUNE_API int attune_turn_risk_model_deserialize(const uint8_t* data, size_t size, attune_turn_risk_model** out);
+ATTUNE_API void attune_turn_risk_model_free(attune_turn_risk_model* model);
+/** P(the customer's next turn is dissatisfied | turns so far); turns may be NULL when count is 0. */
+ATTUNE_API int attune_turn_risk_predict(const attune_turn_risk_model* model, const attune_dialogue_turn* turns,
+                                        size_t count, float* probability);
+/** {"probability":..,"reasons":[{"feature":"sys_apology","contribution":..},..]}, two-call. */
+ATTUNE_API int attune_turn_risk_explain(const attune_turn_risk_model* model, const attune_dialogue_turn* turns,
+                                        size_t count, char* out, size_t out_capacity, size_t* needed);
+
+/* Next best action: risk flags (bit set). */
+#define ATTUNE_RISK_CHURN 0x1u
+#define ATTUNE_RISK_DETACHMENT 0x2u
+#define ATTUNE_RISK_HESITATION 0x4u
+
+typedef struct attune_next_best_action attune_next_best_action;
+
+/** Load a table from a file; path NULL loads the shipped models/next_best_action.json. */
+ATTUNE_API int attune_next_best_action_load(const char* path, attune_next_best_action** out);
+/** Parse a table from JSON text (ATTUNE_E_PARSE for malformed JSON, ATTUNE_E_INVALID_ARGUMENT with
+ *  the JSON path for schema errors). */
+ATTUNE_API int attune_next_best_action_from_json(const char* json, size_t json_len, attune_next_best_action** out);
+ATTUNE_API void attune_next_best_action_free(attune_next_best_action* table);
+/** Ordered actions for a state vector (ATTUNE_STATE_COUNT scores) and ATTUNE_RISK_* flags, as JSON
+ *  {"actions":[{"action":..,"label":..,"channel":..,"score":..,"rule":..,"reason":..,"avoid":[..]}]};
+ *  max_actions 0 = all. Two-call. Thread-safe. */
+ATTUNE_API int attune_next_best_action_recommend(const attune_next_best_action* table, const float* state,
+                                                 uint32_t risk_flags, size_t max_actions, char* out,
+                                                 size_t out_capacity, size_t* needed);
+
 /* ==== Variant selection (attune::select) =================================================== */
 
 /* Catalogs of message variants, contextual-bandit policies with logged propensities, and a
@@ -814,6 +1029,84 @@ ATTUNE_API int attune_guardrails_evaluate_json(const attune_guardrails* guardrai
                                                size_t request_len, char* out, size_t out_capacity, size_t* needed);
 
 /* ==== Engine (attune::Engine) ============================================================== */
+
+/* The composition a host embeds: perception, per-customer memory, guardrails, the bandit,
+ * consent, audit and persistence behind one handle. Reference: attune/engine.hpp, docs/engine.md.
+ *
+ * Times are milliseconds since the Unix epoch (UTC). Customer ids, slots, channels ("web",
+ * "email", "chat", "app", "other") and purposes ("emotion_inference", "personalization",
+ * "profiling") are NUL-terminated UTF-8. Results that vary in size come back as JSON in a
+ * library-owned string (char** out; pass NULL to skip it) released with attune_string_free():
+ * state-changing calls cannot use the two-call pattern, since calling twice would act twice.
+ *
+ * Thread-safety: every attune_engine_* call may run concurrently on one handle, for different
+ * customers and for the same customer; attune_engine_free must not race with other calls. */
+
+typedef struct attune_engine attune_engine;
+
+/** Release a string returned by an attune_engine_* call. NULL is a no-op. */
+ATTUNE_API void attune_string_free(char* s);
+
+/** Create an engine from its JSON configuration (docs/engine.md; "{}" for the defaults). With a
+ *  "state_dir", the state saved there is restored. ATTUNE_E_INVALID_ARGUMENT / ATTUNE_E_PARSE for
+ *  bad configuration (the message names the JSON path), ATTUNE_E_NOT_FOUND / ATTUNE_E_IO /
+ *  ATTUNE_E_FORMAT for models or state that cannot be read. */
+ATTUNE_API int attune_engine_create(const char* config_json, size_t config_len, attune_engine** out);
+/** Flush and close; NULL is a no-op. */
+ATTUNE_API void attune_engine_free(attune_engine* engine);
+
+/** Observe a customer's text. *result (optional): {"observation_id","emotion_used","states",...}. */
+ATTUNE_API int attune_engine_observe_text(attune_engine* engine, const char* customer, const char* channel,
+                                          const char* text, size_t text_len, int64_t time_ms, char** result);
+/** Observe a Segment-spec event (JSON). *result (optional): {"customer","kind","purchase_probability",...}. */
+ATTUNE_API int attune_engine_observe_event(attune_engine* engine, const char* event_json, size_t event_len,
+                                           char** result);
+/** Observe a configured numeric cue (voice prosody, facial action units, typing pace). */
+ATTUNE_API int attune_engine_observe_signal(attune_engine* engine, const char* customer, const char* channel,
+                                            const char* name, double value, int64_t time_ms);
+
+/** The typed result of a decision (fast path). Fill with attune_engine_decision_init(). */
+typedef struct attune_engine_decision {
+  uint32_t struct_size;
+  char decision_id[17];   /* 16 hex digits + NUL: pass to attune_engine_reward */
+  char variant_id[65];    /* the variant to show */
+  double propensity;      /* probability of variant_id under the logging policy, (0,1] */
+  bool adapted;           /* chosen by the policy (false: the slot's safe default) */
+  bool emotion_used;      /* emotional states influenced the choice (disclose it) */
+  bool review;            /* flagged for human review */
+} attune_engine_decision;
+ATTUNE_API void attune_engine_decision_init(attune_engine_decision* decision);
+
+/** Choose the variant for `slot`. `feature_names`/`feature_values` (n_features entries; both may be
+ *  NULL when n_features is 0) are host features named in the catalog. *explanation (optional): the
+ *  full explanation JSON (states, drivers, guardrails fired, disclosure sentence, next best actions). */
+ATTUNE_API int attune_engine_decide(attune_engine* engine, const char* customer, const char* slot, int64_t time_ms,
+                                    const char* const* feature_names, const double* feature_values,
+                                    size_t n_features, attune_engine_decision* out, char** explanation);
+/** Apply a delayed reward in [0,1], once. ATTUNE_E_NOT_FOUND (unknown/expired id), ATTUNE_E_DUPLICATE,
+ *  ATTUNE_E_OUT_OF_RANGE (NaN or outside [0,1]); nothing changes on error. */
+ATTUNE_API int attune_engine_reward(attune_engine* engine, const char* decision_id, double value, int64_t time_ms);
+/** A person verified the emotions of an observation: `labels_json` is a JSON array of GoEmotions
+ *  label names, e.g. ["annoyance","disappointment"]. */
+ATTUNE_API int attune_engine_correct(attune_engine* engine, const char* customer, const char* observation_id,
+                                     const char* labels_json, int64_t time_ms);
+/** Grant (granted=true) or revoke consent for a purpose. expires_ms < 0: no expiry. `source` may be NULL. */
+ATTUNE_API int attune_engine_consent(attune_engine* engine, const char* customer, const char* purpose, bool granted,
+                                     int64_t time_ms, int64_t expires_ms, const char* source);
+/** Erase a customer (profile, consent, pending decisions, cached texts). compact_now: rewrite the
+ *  snapshot at once so no file holds the data any longer. */
+ATTUNE_API int attune_engine_forget(attune_engine* engine, const char* customer, int64_t time_ms, bool compact_now);
+/** The customer's profile view as JSON in *result (required). */
+ATTUNE_API int attune_engine_profile(attune_engine* engine, const char* customer, int64_t time_ms, char** result);
+/** One customer's profile as bytes (two-call pattern), for a host's own database. */
+ATTUNE_API int attune_engine_export_profile(attune_engine* engine, const char* customer, void* out,
+                                            size_t out_capacity, size_t* needed);
+/** Replace a customer's profile with exported bytes (consent still applies). */
+ATTUNE_API int attune_engine_import_profile(attune_engine* engine, const void* bytes, size_t len, int64_t time_ms);
+/** Write a snapshot and start a new journal (no-op without a state_dir). */
+ATTUNE_API int attune_engine_snapshot(attune_engine* engine);
+/** Flush the journal and the audit log to stable storage. */
+ATTUNE_API int attune_engine_sync(attune_engine* engine);
 
 #ifdef __cplusplus
 } /* extern "C" */

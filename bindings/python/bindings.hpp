@@ -6,11 +6,15 @@
 namespace attune::python {
 
 void bind_text(pybind11::module_& m);
+void bind_engine(pybind11::module_& m);
+
+void bind_select(pybind11::module_& m);
 void bind_ethics(pybind11::module_& m);
 
 void bind_behavior(pybind11::module_& m);
 
 void bind_ope(pybind11::module_& m);  // attune::select::ope (bind_ope.cpp)
+void bind_dynamics(pybind11::module_& m);
 
 void bind_emotion(pybind11::module_& m);
 

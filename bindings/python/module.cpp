@@ -28,11 +28,14 @@ PYBIND11_MODULE(_attune, m) {
         "Name of a status code (e.g. -2 -> 'invalid_utf8').");
 
   attune::python::bind_text(m);
+  attune::python::bind_engine(m);
   attune::python::bind_ethics(m);
 
   attune::python::bind_behavior(m);
 
   attune::python::bind_emotion(m);
+  attune::python::bind_dynamics(m);
   // Components add their bind_* calls here, one line each.
   attune::python::bind_ope(m);
+  attune::python::bind_select(m);
 }

@@ -15,8 +15,7 @@ namespace {
 
 constexpr double kSecondsPerDay = 86400.0;
 constexpr double kMinScale = 0.02;  // 2%: below this, counting noise alone is larger
-constexpr double kZClip = 2.5;    // winsorizing of low days: one outage cannot alarm alone
-constexpr double kZClipUp = 1.5;  // and of high days: one campaign spike cannot erase a drop
+constexpr double kZClipUp = 1.5;  // winsorizing of high days (campaign spikes)
 constexpr double kHuber = 2.5;
 constexpr int32_t kMaxGapDays = 400;
 
@@ -99,9 +98,11 @@ void EngagementMonitor::close_day(int32_t day, double value) noexcept {
 
   const double scale = std::max(kMinScale, double(scale_));
   const double r = y - level_ - dow_[w];
-  const double z = std::clamp(r / scale, -kZClip, kZClipUp);
   const double k = k_();
   const double h = threshold_for(opt_.arl0_days, k);
+  // Winsorizing: no single low day brings S more than a third of the way to the alarm (an outage
+  // or a holiday is one day; a drop is many), and one high day cannot erase a drop under way.
+  const double z = std::clamp(r / scale, -(k + std::min(h / 3.0, 2.0)), kZClipUp);
   const double s_new = std::max(0.0, cusum_ - z - k);
 
   if (s_new > 0) {

@@ -346,9 +346,13 @@ EmotionModel EmotionModel::from_bytes(const void* data, size_t size) {
 }
 
 EmotionModel EmotionModel::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw error(status::io_error, "cannot read emotion model " + path);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw error(status::io_error, "cannot read emotion model " + path);
+  std::vector<uint8_t> bytes(static_cast<size_t>(size));
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) throw error(status::io_error, "cannot read emotion model " + path);
   try {
     return from_bytes(bytes.data(), bytes.size());
   } catch (const error& e) {

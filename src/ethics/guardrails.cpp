@@ -147,7 +147,7 @@ json parse_strict(std::string_view text, const char* what) {
   };
   try {
     return json::parse(text.begin(), text.end(), cb);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw invalid_argument(std::string("/: malformed JSON: ") + e.what(), status::parse_error);
   }
 }
@@ -406,6 +406,8 @@ void Guardrails::compile() {
     for (const auto* list : {&r.slot_tags, &r.block_tags, &r.allow_tags, &r.exempt_tags})
       for (const auto& t : *list) add_tag(t);
   tag_count_ = names_.size();
+  tag_lengths_ = 0;
+  for (const auto& t : names_) tag_lengths_ |= uint64_t{1} << (t.size() & 63);  // 1..64 bytes; 64 shares bit 0
   const size_t mask = table_.size() - 1;
   for (size_t i = 0; i < tag_count_; ++i) {
     const uint64_t h = folded_hash(names_[i]);
@@ -457,7 +459,7 @@ std::string Guardrails::to_json() const {
 }
 
 TagBits Guardrails::tag_bits(std::string_view tag) const noexcept {
-  if (tag_count_ == 0 || tag.empty() || tag.size() > 64) return 0;
+  if (tag.empty() || tag.size() > 64 || !((tag_lengths_ >> (tag.size() & 63)) & 1u)) return 0;
   const uint64_t h = folded_hash(tag);
   const size_t mask = table_.size() - 1;
   for (size_t pos = static_cast<size_t>(h) & mask;; pos = (pos + 1) & mask) {

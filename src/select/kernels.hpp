@@ -52,25 +52,94 @@ inline void symv(const double* __restrict a, const double* __restrict x, double*
   }
 }
 
-/// y = A x in single precision (the variance path of choose(): half the memory traffic of
-/// double; the variance only scales exploration, so 1e-7 relative error does not matter).
+/// Offset of column j in a packed lower triangle (column-major, diagonal included) of order d.
+constexpr size_t packed_offset(size_t j, size_t d) noexcept { return j * d - j * (j - 1) / 2; }
+
+/// Pack the lower triangle of a column-major d x d double matrix into single precision.
+inline void pack_lower_f(const double* a, size_t d, float* out) noexcept {
+  for (size_t j = 0; j < d; ++j) {
+    const double* col = a + j * d;
+    float* o = out + packed_offset(j, d) - j;
+    for (size_t i = j; i < d; ++i) o[i] = static_cast<float>(col[i]);
+  }
+}
+
+/// z^T A z for a symmetric A given as a packed lower triangle in single precision: half the
+/// memory traffic of the full matrix, and only element-wise updates (y_i accumulates the strictly
+/// lower part, four columns per pass), so the result does not depend on the vector width.
 ATTUNE_SELECT_CLONES
-inline void symv_f(const float* __restrict a, const float* __restrict x, float* __restrict y, size_t d) noexcept {
+inline double quad_form_packed_f(const float* __restrict a, const float* __restrict z, float* __restrict y,
+                                 size_t d) noexcept {
   for (size_t i = 0; i < d; ++i) y[i] = 0.0f;
   size_t j = 0;
   for (; j + 4 <= d; j += 4) {
-    const float x0 = x[j], x1 = x[j + 1], x2 = x[j + 2], x3 = x[j + 3];
-    const float* __restrict c0 = a + j * d;
-    const float* __restrict c1 = c0 + d;
-    const float* __restrict c2 = c1 + d;
-    const float* __restrict c3 = c2 + d;
-    for (size_t i = 0; i < d; ++i) y[i] = (((y[i] + c0[i] * x0) + c1[i] * x1) + c2[i] * x2) + c3[i] * x3;
+    const float z0 = z[j], z1 = z[j + 1], z2 = z[j + 2], z3 = z[j + 3];
+    // column pointers indexed by row: c_k[i] = A(i, j+k)
+    const float* __restrict c0 = a + packed_offset(j, d) - j;
+    const float* __restrict c1 = a + packed_offset(j + 1, d) - (j + 1);
+    const float* __restrict c2 = a + packed_offset(j + 2, d) - (j + 2);
+    const float* __restrict c3 = a + packed_offset(j + 3, d) - (j + 3);
+    y[j + 1] += c0[j + 1] * z0;
+    y[j + 2] = (y[j + 2] + c0[j + 2] * z0) + c1[j + 2] * z1;
+    y[j + 3] = ((y[j + 3] + c0[j + 3] * z0) + c1[j + 3] * z1) + c2[j + 3] * z2;
+    for (size_t i = j + 4; i < d; ++i) y[i] = (((y[i] + c0[i] * z0) + c1[i] * z1) + c2[i] * z2) + c3[i] * z3;
   }
   for (; j < d; ++j) {
-    const float xj = x[j];
-    const float* __restrict col = a + j * d;
-    for (size_t i = 0; i < d; ++i) y[i] += col[i] * xj;
+    const float zj = z[j];
+    const float* __restrict c = a + packed_offset(j, d) - j;
+    for (size_t i = j + 1; i < d; ++i) y[i] += c[i] * zj;
   }
+  // z^T A z = sum_i z_i (2 y_i + A_ii z_i), four partial sums in double (fixed order)
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  size_t off = 0, i = 0;  // off = packed_offset(i, d), advanced incrementally
+  for (; i + 4 <= d; i += 4) {
+    const double a0 = a[off];
+    off += d - i;
+    const double a1 = a[off];
+    off += d - i - 1;
+    const double a2 = a[off];
+    off += d - i - 2;
+    const double a3 = a[off];
+    off += d - i - 3;
+    const double z0 = z[i], z1 = z[i + 1], z2 = z[i + 2], z3 = z[i + 3];
+    s0 += z0 * (2.0 * static_cast<double>(y[i]) + a0 * z0);
+    s1 += z1 * (2.0 * static_cast<double>(y[i + 1]) + a1 * z1);
+    s2 += z2 * (2.0 * static_cast<double>(y[i + 2]) + a2 * z2);
+    s3 += z3 * (2.0 * static_cast<double>(y[i + 3]) + a3 * z3);
+  }
+  for (; i < d; ++i) {
+    const double zi = z[i];
+    s0 += zi * (2.0 * static_cast<double>(y[i]) + static_cast<double>(a[off]) * zi);
+    off += d - i;
+  }
+  return (s0 + s1) + (s2 + s3);
+}
+
+/// Packed lower triangle of z z^T with the off-diagonal entries doubled, in single precision, so
+/// that z^T A z = sum(packed(A) .* P) for a symmetric A.
+ATTUNE_SELECT_CLONES
+inline void outer_packed_f(const double* __restrict z, size_t d, float* __restrict out) noexcept {
+  for (size_t j = 0; j < d; ++j) {
+    const double zj = z[j];
+    float* __restrict o = out + packed_offset(j, d) - j;
+    o[j] = static_cast<float>(zj * zj);
+    const double twice = 2.0 * zj;
+    for (size_t i = j + 1; i < d; ++i) o[i] = static_cast<float>(twice * z[i]);
+  }
+}
+
+/// sum a[i] * b[i] with 16 lane accumulators (lane = i mod 16) reduced in a fixed order: one
+/// long contiguous pass that vectorizes at any width without reassociating a lane's sum.
+ATTUNE_SELECT_CLONES
+inline double dot16_f(const float* __restrict a, const float* __restrict b, size_t n) noexcept {
+  float acc[16] = {0.0f};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (size_t l = 0; l < 16; ++l) acc[l] += a[i + l] * b[i + l];
+  for (size_t l = 0; i < n; ++i, ++l) acc[l] += a[i] * b[i];
+  double s = 0.0;
+  for (size_t l = 0; l < 16; ++l) s += static_cast<double>(acc[l]);
+  return s;
 }
 
 /// A += c u v^T (column-major, d x d).

@@ -36,9 +36,9 @@ LinearModel::LinearModel(const LinearModelOptions& options, size_t context_dim, 
     bl.inv = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(dim_), static_cast<Eigen::Index>(dim_)) /
              options.regularization;
     bl.theta = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim_));
-    bl.inv_f = bl.inv.cast<float>();
+    pack_inverse(bl);
   }
-  zf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
+  zf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_ * (dim_ + 1) / 2));
   tmpf_ = Eigen::VectorXf::Zero(static_cast<Eigen::Index>(dim_));
   xt_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(context_dim + 1));
   xt_[static_cast<Eigen::Index>(context_dim)] = 1.0;
@@ -72,14 +72,15 @@ const double* LinearModel::features(size_t k) noexcept {
 void LinearModel::mean_variance(size_t k, double* mean, double* variance) noexcept {
   Block& bl = block_of(k);
   const double* z = features(k);
-  float* zf = zf_.data();
-  if (options_.kind == ModelKind::shared || !zf_ready_) {  // per_variant: z is the same for every k
-    for (size_t i = 0; i < dim_; ++i) zf[i] = static_cast<float>(z[i]);
+  // z^T A^{-1} z = <packed A^{-1}, packed 2 z z^T>: the products are built once per context in
+  // the per_variant layout (z is the same for every variant), once per variant otherwise.
+  float* prod = zf_.data();
+  if (options_.kind == ModelKind::shared || !zf_ready_) {
+    detail::outer_packed_f(z, dim_, prod);
     zf_ready_ = true;
   }
-  detail::symv_f(bl.inv_f.data(), zf, tmpf_.data(), dim_);
   *mean = detail::dot(bl.theta.data(), z, dim_);
-  const double v = detail::dot_fd(tmpf_.data(), z, dim_);
+  const double v = detail::dot16_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
   *variance = v > 0.0 ? v : 0.0;
 }
 
@@ -113,7 +114,12 @@ void LinearModel::update(const double* context, size_t k, double reward, double 
   const double gain = weight * (reward - pred) / denom;
   for (size_t i = 0; i < dim_; ++i) bl.theta[static_cast<Eigen::Index>(i)] += gain * tmp_[static_cast<Eigen::Index>(i)];
   detail::rank1(bl.inv.data(), -weight / denom, tmp_.data(), tmp_.data(), dim_);
-  bl.inv_f = bl.inv.cast<float>();
+  pack_inverse(bl);
+}
+
+void LinearModel::pack_inverse(Block& bl) {
+  bl.inv_f.resize(static_cast<Eigen::Index>(dim_ * (dim_ + 1) / 2));
+  detail::pack_lower_f(bl.inv.data(), dim_, bl.inv_f.data());
 }
 
 void LinearModel::refactor_block(Block& bl) {
@@ -132,7 +138,7 @@ void LinearModel::refactor_block(Block& bl) {
   bl.inv = llt.solve(Eigen::MatrixXd::Identity(d, d));
   bl.inv = 0.5 * (bl.inv + bl.inv.transpose()).eval();
   bl.theta = bl.inv * bl.b;
-  bl.inv_f = bl.inv.cast<float>();
+  pack_inverse(bl);
 }
 
 void LinearModel::refactor() {
@@ -198,7 +204,7 @@ void LinearModel::read(detail::ByteReader& in) {
     if (!std::isfinite(bl.count) || bl.count < 0.0 || !bl.stats.allFinite() || !bl.b.allFinite() ||
         !bl.inv.allFinite() || !bl.theta.allFinite() || bl.since_refactor >= options_.refactor_every)
       throw error(status::format_error, "policy state holds invalid statistics");
-    bl.inv_f = bl.inv.cast<float>();
+    pack_inverse(bl);
   }
   blocks_.swap(blocks);
 }

@@ -48,7 +48,7 @@ inline double fast_phi(const std::array<double, kPhiSize>& t, double x) noexcept
 }
 
 // ---- Gauss-Hermite nodes and weights (weight exp(-t^2)) by Golub-Welsch. -----------------------
-constexpr int kHermiteNodes = 20;
+constexpr int kHermiteNodes = 12;
 struct Hermite {
   std::array<double, kHermiteNodes> node;    // sqrt(2) * t_i, so s = m + sd * node
   std::array<double, kHermiteNodes> weight;  // w_i / sqrt(pi), sums to 1
@@ -113,7 +113,7 @@ double win_probability_composite(double ma, double sa, const double* mean, const
   for (size_t q = 0; q < na; ++q) {
     const double mj = mean[active[q]];
     const double sj = inv[q] > 0.0 ? 1.0 / inv[q] : 0.0;
-    if (sj >= 0.5 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
+    if (sj >= 0.4 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
     for (double c : kAround) {
       const double b = mj + c * sj;
       if (b > lo && b < hi) br[nb++] = b;
@@ -177,7 +177,7 @@ double thompson_win_probability(size_t which, const double* mean, const double* 
       if (lo > mean[j]) continue;
       inv[na] = 0.0;
     }
-    narrow |= sd[j] < 0.5 * sa;
+    narrow |= sd[j] < 0.4 * sa;
     active[na++] = static_cast<uint32_t>(j);
   }
   if (na == 0) return 1.0;

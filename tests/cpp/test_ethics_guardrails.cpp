@@ -631,3 +631,39 @@ TEST_CASE("one Guardrails object evaluated from many threads gives the single-th
   for (auto& th : threads) th.join();
   for (int m : mismatches) CHECK(m == 0);
 }
+
+TEST_CASE("the mask depends only on each candidate's own tags, not on order or neighbours",
+          "[ethics][guardrails]") {
+  // Propensities are logged over the allowed set; if a candidate's fate depended on its position
+  // or on which other variants are offered, replaying logs with another catalog order would
+  // change the support of the logging policy.
+  const Guardrails g = Guardrails::load_default();
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  const std::vector<std::string> vocab{"urgency", "scarcity", "sales", "non_sales", "calming"};
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::vector<Candidate> cands(2 + rng() % 10);
+    for (size_t i = 0; i < cands.size(); ++i) {
+      cands[i].id = "v" + std::to_string(i);
+      for (const auto& t : vocab)
+        if (rng() % 3 == 0) cands[i].tags.push_back(t);
+    }
+    StateVector s;
+    for (auto& x : s) x = u(rng);
+    GuardrailContext ctx;
+    ctx.now_ms = NOW;
+    ctx.states = s;
+    const GuardrailResult full = g.evaluate(ctx, cands);
+    std::vector<size_t> perm(cands.size());
+    for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+    std::shuffle(perm.begin(), perm.end(), rng);
+    std::vector<Candidate> shuffled;
+    for (size_t i : perm) shuffled.push_back(cands[i]);
+    const GuardrailResult r = g.evaluate(ctx, shuffled);
+    for (size_t k = 0; k < perm.size(); ++k) REQUIRE(r.allowed[k] == full.allowed[perm[k]]);
+    for (size_t i = 0; i < cands.size(); ++i) {  // alone, each candidate gets the same verdict
+      const GuardrailResult single = g.evaluate(ctx, std::vector<Candidate>{cands[i]});
+      REQUIRE(single.allowed[0] == full.allowed[i]);
+    }
+  }
+}

@@ -155,3 +155,31 @@ def test_malformed_rules_and_context_raise_value_error():
     again = attune.Guardrails.from_json(g.to_json())
     assert again.rules == g.rules
     assert json.loads(g.to_json())["version"] == 1
+
+
+def _cli():
+    import os
+    binary = os.path.join(os.environ.get("ATTUNE_BINARY_DIR", "build"), "bin", "attune")
+    if not os.path.exists(binary):
+        pytest.skip("attune CLI not built")
+    return binary
+
+
+def test_cli_check_and_eval(tmp_path):
+    import os
+    import subprocess
+    cli = _cli()
+    src = os.environ.get("ATTUNE_SOURCE_DIR", ".")
+    ok = subprocess.run([cli, "guardrails", "check", "--rules", os.path.join(src, "models", "guardrails.json")],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "no_pressure_when_anxious" in ok.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "rules": [{"id": "x", "kind": "quiet_period", "hours": 0,'
+                   ' "when": [{"state": "frustration", "at_least": 0.7}], "allow_tags": ["non_sales"]}]}')
+    res = subprocess.run([cli, "guardrails", "check", "--rules", str(bad)], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "/rules/0/hours" in res.stderr
+    req = json.dumps({"now_ms": T0, "states": {"anxiety": 0.9}, "candidates": CATALOG})
+    out = subprocess.run([cli, "guardrails", "eval"], input=req + "\n", capture_output=True, text=True)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["allowed"] == ["help"]

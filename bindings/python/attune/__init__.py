@@ -19,6 +19,7 @@ if _os.path.isdir(_PACKAGE_MODELS) and not _os.environ.get("ATTUNE_MODEL_DIR"):
 from . import _attune
 from ._attune import AttuneError, status_name
 
+
 __version__ = _attune.__version__
 __all__ = ["AttuneError", "status_name", "__version__"]
 
@@ -37,3 +38,14 @@ __all__ += ["ope"]
 
 from .emotion import EmotionModel, EmotionClassifier, LABELS as EMOTION_LABELS, EKMAN_GROUPS
 __all__ += ["EmotionModel", "EmotionClassifier", "EMOTION_LABELS", "EKMAN_GROUPS"]
+
+from ._attune import Engine
+__all__ += ["Engine"]
+
+from .select import Catalog, Decision, Policy, Selector, parse_decision_id
+__all__ += ["Catalog", "Decision", "Policy", "Selector", "parse_decision_id"]
+
+from .dynamics import (STATE_NAMES, Baseline, HesitationDetector, EngagementMonitor, StateTransitions,
+                       TurnRiskModel, NextBestAction)
+__all__ += ["STATE_NAMES", "Baseline", "HesitationDetector", "EngagementMonitor", "StateTransitions",
+            "TurnRiskModel", "NextBestAction"]

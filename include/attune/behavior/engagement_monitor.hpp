@@ -9,7 +9,9 @@
 // Method: one-sided CUSUM on standardized log engagement (docs/behavior-dynamics.md).
 //   y_d = log(1 + x_d)                    x_d = engagement of day d (missing days are 0)
 //   r_d = y_d - level - dow[d mod 7]      residual against the account's baseline and weekday
-//   z_d = clamp(r_d / scale, -4, 4)       winsorized so one empty day cannot alarm alone
+//   z_d = clamp(r_d / scale, -(k + min(h/3, 2)), 1.5)   winsorized: one empty day adds at most
+//                                         h/3 to S (an alarm needs at least 3 low days), one
+//                                         campaign spike cannot erase a drop under way
 //   k   = delta / 2,  delta = -log(1 - min_drop) / scale   (the drop to detect, in sd units)
 //   S_d = max(0, S_{d-1} - z_d - k)       alarm ("detached") when S_d > h
 //   h   solves Siegmund's approximation ARL0(h, k) = (e^{2k(h+1.166)} - 2k(h+1.166) - 1) / (2k^2)
@@ -39,7 +41,7 @@
 // Errors: invalid_argument (status::out_of_range) for NaN/infinite/negative values and
 // non-finite times; invalid_argument for a day/time earlier than the open day; Options out of
 // range. Nothing changes on error. A gap longer than 400 days restarts the baseline (warm-up).
-// Size: 108 bytes in memory; serialize() writes 113 bytes. Thread-safety: none (one per account,
+// Size: 112 bytes in memory; serialize() writes 110 bytes. Thread-safety: none (one per account,
 // one writer); const members may run concurrently.
 #pragma once
 

@@ -289,6 +289,7 @@ class Guardrails {
   std::vector<std::string> names_;  // tag vocabulary (bit order), then signal names
   std::vector<TagSlot> table_;      // open-addressing hash of the tag vocabulary
   size_t tag_count_ = 0;
+  uint64_t tag_lengths_ = 0;  // bit L set when some rule tag has L bytes: cheap rejection of other tags
   int64_t history_window_ms_ = 0;
 };
 

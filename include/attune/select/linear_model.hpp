@@ -94,7 +94,7 @@ class LinearModel {
     Eigen::MatrixXd stats;   ///< S (full symmetric)
     Eigen::VectorXd b;
     Eigen::MatrixXd inv;     ///< A^{-1}
-    Eigen::MatrixXf inv_f;   ///< A^{-1} in single precision for the variance in choose()
+    Eigen::VectorXf inv_f;   ///< lower triangle of A^{-1}, packed, single precision (variance in choose())
     Eigen::VectorXd theta;
     double count = 0.0;
     uint32_t since_refactor = 0;
@@ -102,6 +102,7 @@ class LinearModel {
   Block& block_of(size_t k) noexcept { return blocks_[options_.kind == ModelKind::per_variant ? k : 0]; }
   const double* features(size_t k) noexcept;  ///< z(x, k) of the prepared context
   void refactor_block(Block& bl);
+  void pack_inverse(Block& bl);
 
   LinearModelOptions options_;
   size_t context_dim_;
@@ -111,7 +112,7 @@ class LinearModel {
   Eigen::VectorXd xt_;       ///< prepared [x, 1]
   Eigen::VectorXd z_;        ///< scratch features (shared layout)
   Eigen::VectorXd tmp_;      ///< scratch A^{-1} z
-  Eigen::VectorXf zf_, tmpf_;  ///< single-precision scratch of the variance path
+  Eigen::VectorXf zf_, tmpf_;  ///< packed 2 z z^T (single precision) of the variance path
   bool zf_ready_ = false;
 };
 

@@ -8,13 +8,15 @@
 //                             independently (exact for the per_variant layout; for the shared
 //                             layout it ignores the correlation between variants' scores).
 //                             Propensity: P(k wins) = integral N(s; m_k, s_k) prod_{j != k}
-//                             Phi((s - m_j) / s_j) ds, computed by 20-node Gauss-Hermite
-//                             quadrature (nodes by Golub-Welsch, Phi from a table with linear
-//                             interpolation, |error| < 1e-6), then floored at `min_propensity` so
-//                             it is > 0 for every variant that can be drawn. Deterministic given
-//                             the model and the context; accurate to about 1e-3 when the score
-//                             spreads are comparable, coarser (relative error up to ~2x) for tail
-//                             probabilities below ~1e-3 when one variant is far more certain.
+//                             Phi((s - m_j) / s_j) ds, computed deterministically: 12-node
+//                             Gauss-Hermite quadrature (nodes by Golub-Welsch), or, when a
+//                             competitor's spread is under 0.4x the chosen one's (a near-step that
+//                             Gauss-Hermite resolves badly), a composite 5-point Gauss-Legendre
+//                             rule refined around each step; Phi from a table (|error| < 5e-7).
+//                             Floored at `min_propensity`, so it is > 0 for every variant that can
+//                             be drawn. Tests: within 0.005 of 50,000-200,000 Thompson draws on
+//                             random configurations, 1e-4 of the two-variant closed form; the
+//                             estimates over the allowed set sum to 1 within ~1e-3.
 //   LinUcb                    argmax of theta.z + alpha sqrt(z^T A^{-1} z), alpha = `exploration`;
 //                             ties split uniformly at random. Propensity 1/ties (deterministic).
 //   EpsilonGreedy             with probability eps_t a uniformly random allowed variant, otherwise

@@ -19,7 +19,7 @@
 //   a second reward for the same decision                                   -> duplicate.
 // Pending decisions (rewarded or not, so duplicates are recognized) are kept until they are older
 // than pending_ttl_s (default 7 days) or until max_pending (default 65,536; at most 2^22) are
-// held, in which case the oldest is evicted. Memory per pending decision: about 80 bytes plus
+// held, in which case the oldest is evicted. Memory per pending decision: about 150 bytes plus
 // 8 bytes per context feature. Housekeeping runs inside successful decide()/reward() calls and in
 // expire(now). Time is whatever clock the host passes, in seconds (e.g. Unix time); it should not
 // go backwards (if it does, nothing expires until it catches up).

@@ -17,7 +17,8 @@ namespace attune::select {
 
 /// Tags with a documented meaning for guardrails (any other tag is allowed too).
 inline constexpr const char* kWellKnownTags[] = {"urgency", "scarcity", "social_proof", "calming",
-                                                 "motivational", "discount", "reassurance", "sales"};
+                                                 "motivational", "discount", "reassurance", "sales",
+                                                 "non_sales"};
 
 struct Variant {
   std::string id;                                ///< unique in its slot; [A-Za-z0-9_.:-], 1..64 bytes

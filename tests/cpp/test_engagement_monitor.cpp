@@ -1,0 +1,153 @@
+#include "attune/behavior/engagement_monitor.hpp"
+#include "attune/error.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using attune::behavior::EngagementMonitor;
+
+namespace {
+// Daily counts with weekly rhythm and Poisson noise; `drop` applies from day `change`.
+double day_value(std::mt19937_64& rng, int day, double base, int change, double drop) {
+  const double weekly = (day % 7 == 5 || day % 7 == 6) ? 0.8 : 1.0;
+  std::poisson_distribution<int> p(base * weekly * (day >= change ? 1 - drop : 1.0));
+  return p(rng);
+}
+}  // namespace
+
+TEST_CASE("a sustained 22% drop is detected within days, with a change-point estimate", "[engagement]") {
+  std::mt19937_64 rng(11);
+  int detected = 0;
+  for (int account = 0; account < 20; ++account) {
+    EngagementMonitor m;
+    const int change = 80;
+    int alarm = -1;
+    for (int d = 0; d < change + 30; ++d) {
+      m.observe_day(d, day_value(rng, d, 300, change, 0.22));
+      const auto s = m.status();
+      if (d < change) CHECK(!s.detached);
+      if (s.detached && alarm < 0) {
+        alarm = d;
+        CHECK(s.drop > 0.1f);
+        CHECK(s.change_day >= change - 5);
+        CHECK(s.alarm_day == d);
+      }
+    }
+    if (alarm >= 0 && alarm - change < 7) ++detected;
+  }
+  CHECK(detected >= 18);
+}
+
+TEST_CASE("a stable account does not alarm", "[engagement]") {
+  std::mt19937_64 rng(5);
+  int alarms = 0;
+  for (int account = 0; account < 10; ++account) {
+    EngagementMonitor m;
+    bool was = false;
+    for (int d = 0; d < 400; ++d) {
+      m.observe_day(d, day_value(rng, d, 100, 100000, 0));
+      const bool now = m.status().detached;
+      alarms += now && !was;
+      was = now;
+    }
+  }
+  CHECK(alarms <= 2);  // nominal ARL 4000 days; 3,720 monitored days here
+}
+
+TEST_CASE("warm-up gives no alarms and reports it", "[engagement]") {
+  EngagementMonitor m;
+  for (int d = 0; d < 10; ++d) m.observe_day(d, d < 5 ? 100 : 0);
+  const auto s = m.status();
+  CHECK(s.warming_up);
+  CHECK(!s.detached);
+  CHECK(s.days_observed == 10);
+}
+
+TEST_CASE("events are summed into days and silent days count as zero", "[engagement]") {
+  EngagementMonitor by_event, by_day;
+  const double day = 86400;
+  for (int d = 0; d < 40; ++d) {
+    for (int e = 0; e < 50; ++e) by_event.observe(d * day + 100.0 + e, 1.0);
+    by_day.observe_day(d, 50);
+  }
+  by_event.advance_to(40 * day);  // closes day 39
+  CHECK(by_event.status().days_observed == by_day.status().days_observed);
+  CHECK(by_event.status().baseline == Approx(by_day.status().baseline));
+  // The customer goes silent: only clock ticks arrive.
+  for (int d = 41; d < 50; ++d) by_event.advance_to(d * day);
+  CHECK(by_event.status().detached);
+  CHECK(by_event.status().drop > 0.9f);
+}
+
+TEST_CASE("a lasting drop becomes the new normal after rebaseline_days", "[engagement]") {
+  EngagementMonitor::Options o;
+  o.rebaseline_days = 10;
+  EngagementMonitor m(o);
+  int d = 0;
+  for (; d < 40; ++d) m.observe_day(d, 200);
+  bool alarmed = false;
+  for (; d < 80; ++d) {
+    m.observe_day(d, 100);
+    alarmed = alarmed || m.status().detached;
+  }
+  CHECK(alarmed);
+  CHECK(!m.status().detached);
+  CHECK(m.status().baseline == Approx(100).epsilon(0.1));
+}
+
+TEST_CASE("malformed engagement input is rejected without a state change", "[engagement]") {
+  EngagementMonitor m;
+  for (int d = 0; d < 30; ++d) m.observe_day(100 + d, 40);
+  const EngagementMonitor before = m;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_AS(m.observe_day(200, nan), attune::invalid_argument);
+  CHECK_THROWS_AS(m.observe_day(200, -1), attune::invalid_argument);
+  CHECK_THROWS_AS(m.observe_day(110, 5), attune::invalid_argument);  // already closed
+  CHECK_THROWS_AS(m.observe(nan, 1), attune::invalid_argument);
+  CHECK_THROWS_AS(m.observe(129 * 86400.0, std::numeric_limits<double>::infinity()), attune::invalid_argument);
+  CHECK_THROWS_AS(m.observe(5.0, 1), attune::invalid_argument);  // day 0 < open day
+  CHECK(m == before);
+  EngagementMonitor::Options o;
+  o.min_drop = 0;
+  CHECK_THROWS_AS(EngagementMonitor(o), attune::invalid_argument);
+  o = {};
+  o.warmup_days = 3;
+  CHECK_THROWS_AS(EngagementMonitor(o), attune::invalid_argument);
+}
+
+TEST_CASE("EngagementMonitor serialization round-trips mid-warm-up and after", "[engagement]") {
+  std::mt19937_64 rng(3);
+  EngagementMonitor m;
+  for (int d = 0; d < 60; ++d) {
+    m.observe_day(d, day_value(rng, d, 80, 50, 0.3));
+    if (d == 10 || d == 59) {
+      const auto bytes = m.serialize();
+      CHECK(bytes.size() == 110);
+      CHECK(sizeof(EngagementMonitor) <= 112);
+      auto c = EngagementMonitor::deserialize(bytes.data(), bytes.size());
+      CHECK(c == m);
+      // Identical futures.
+      EngagementMonitor a = m;
+      for (int k = 1; k <= 5; ++k) {
+        a.observe_day(d + k, 30);
+        c.observe_day(d + k, 30);
+      }
+      CHECK(a.status().to_json() == c.status().to_json());
+    }
+  }
+  auto bytes = m.serialize();
+  for (size_t i = 6; i < 10; ++i) bytes[i] = 0xFF;  // min_drop becomes NaN
+  CHECK_THROWS_AS(EngagementMonitor::deserialize(bytes.data(), bytes.size()), attune::error);
+}
+
+TEST_CASE("Siegmund threshold inverts the ARL approximation", "[engagement]") {
+  for (double k : {0.25, 0.5, 1.0}) {
+    const double h = EngagementMonitor::threshold_for(1000, k);
+    CHECK(EngagementMonitor::siegmund_arl0(h, k) == Approx(1000).epsilon(1e-6));
+  }
+  // Textbook value: k = 0.5, h = 5 gives ARL0 close to 930 (Siegmund), about 938 exactly.
+  CHECK(EngagementMonitor::siegmund_arl0(5.0, 0.5) == Approx(938).epsilon(0.02));
+}
