@@ -26,9 +26,7 @@ CHECK = textwrap.dedent("""
     m = attune.EmotionModel.default()
     happy, angry = m.score("Thank you so much, this is wonderful!"), m.score("This is unacceptable, I am furious.")
     intent = attune.IntentModel.default()
-    engine = None
-    if hasattr(attune, "Engine"):
-        engine = type(attune.Engine({})).__name__
+    engine = type(attune.Engine({})).__name__
     print(json.dumps({
         "package": pkg, "model_dir": os.environ.get("ATTUNE_MODEL_DIR"), "models": sorted(os.listdir(models)),
         "files": sorted(os.listdir(pkg)), "version": attune.__version__,
@@ -65,8 +63,7 @@ def _check_installed(python, cwd, env, expected_parent):
     assert any(f.endswith(".pyi") for f in info["files"])
     assert info["happy"] > 0 > info["angry"]
     assert info["intent"] == "IntentModel"
-    if info["engine"] is None:
-        print("note: attune.Engine is not exported by this build; Engine({}) not exercised")
+    assert info["engine"] == "Engine"
     return info
 
 
