@@ -8,6 +8,14 @@ Errors: arguments that are wrong raise ``ValueError``; everything else raises
 ``attune.AttuneError`` (its ``status`` attribute names the status code, e.g. ``"io_error"``).
 """
 
+import os as _os
+
+# An installed package carries its default models in attune/models; point the C++ model search
+# there (ATTUNE_MODEL_DIR comes first in attune::find_model) unless the host chose a directory.
+_PACKAGE_MODELS = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "models")
+if _os.path.isdir(_PACKAGE_MODELS) and not _os.environ.get("ATTUNE_MODEL_DIR"):
+    _os.environ["ATTUNE_MODEL_DIR"] = _PACKAGE_MODELS
+
 from . import _attune
 from ._attune import AttuneError, status_name
 
