@@ -1123,6 +1123,7 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
   for (const auto& f : d.guardrails) fired.push_back({{"rule", f.rule}, {"masked", f.masked_variants}});
   fields["guardrails"] = fired;
   if (d.emotion_used) fields["states"] = states_json(states);
+  if (p.purchase_probability >= 0) fields["purchase_probability"] = p.purchase_probability;
   if (!d.would_show.empty()) fields["would_show"] = d.would_show;
   m.audit_line("decision", time_ms, fields);
   return d;
@@ -1227,6 +1228,12 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   if (granted) m.consent->grant(customer, purpose, time_ms, expires_ms, source);
   else m.consent->revoke(customer, purpose, time_ms, source);
   m.journal(kConsent, m.consent->serialize_customer(customer));
+  // The profile (and its pseudonym nonce) exists from the first consent on, so every audit line
+  // of this customer carries the same pseudonym.
+  if (granted) {
+    profile::Profile& created = m.profile_of(s, customer, time_ms);
+    m.journal(kProfilePut, m.profile_record(customer, created));
+  }
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.

@@ -117,11 +117,9 @@ TEST_CASE("KPIs of a log written by the engine", "[metrics][engine]") {
   CHECK(html.find("Hash chain verified") != std::string::npos);
 }
 
-// Known engine issue (reported to the lead): a consent given before the customer's profile exists
-// is logged under the pseudonym of nonce 0, the customer's later records under the profile's
-// nonce, so the log cannot tie consents to decisions and consent coverage undercounts. Tagged
-// [!mayfail] so it reports without failing the suite until the engine logs one pseudonym.
-TEST_CASE("consent records use the customer's pseudonym", "[metrics][engine][!mayfail]") {
+// Every audit line of a customer (consent included) carries the same pseudonym, so the log ties
+// consents to decisions and consent coverage counts customers, not pseudonyms.
+TEST_CASE("consent records use the customer's pseudonym", "[metrics][engine]") {
   EngineRun run;
   run_engine(run);
   const metrics::KpiReport k = metrics::compute_kpis(metrics::read_audit_log(run.audit).records);
