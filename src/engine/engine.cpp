@@ -1225,15 +1225,25 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   std::shared_lock state(m.state_mutex);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  if (granted) m.consent->grant(customer, purpose, time_ms, expires_ms, source);
-  else m.consent->revoke(customer, purpose, time_ms, source);
-  m.journal(kConsent, m.consent->serialize_customer(customer));
-  // The profile (and its pseudonym nonce) exists from the first consent on, so every audit line
-  // of this customer carries the same pseudonym.
+  // The profile (and its pseudonym nonce) exists from the first grant on, so every audit line of
+  // this customer carries the same pseudonym. A grant the registry refuses leaves no profile.
+  const bool existed = s.profiles.count(std::string(customer)) != 0;
   if (granted) {
-    profile::Profile& created = m.profile_of(s, customer, time_ms);
-    m.journal(kProfilePut, m.profile_record(customer, created));
+    m.profile_of(s, customer, time_ms);
+    try {
+      m.consent->grant(customer, purpose, time_ms, expires_ms, source);
+    } catch (...) {
+      if (!existed) {
+        s.profiles.erase(std::string(customer));
+        --m.count_hint_;
+      }
+      throw;
+    }
+  } else {
+    m.consent->revoke(customer, purpose, time_ms, source);
   }
+  m.journal(kConsent, m.consent->serialize_customer(customer));
+  if (granted && !existed) m.journal(kProfilePut, m.profile_record(customer, s.profiles.at(std::string(customer))));
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.

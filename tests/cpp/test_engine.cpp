@@ -133,6 +133,7 @@ TEST_CASE("bad input is rejected with clear errors", "[engine]") {
   CHECK_THROWS_AS(e->decide("c", "product_cta", kT0, {{"unknown_feature", 1.0}}), std::invalid_argument);
   CHECK_THROWS_AS(e->decide("c", "product_cta", kT0, {{"is_mobile", std::nan("")}}), std::invalid_argument);
   CHECK_THROWS_AS(e->consent("c", "marketing", true, kT0), std::invalid_argument);
+  CHECK_THROWS_AS(e->consent("c", "profiling", true, kT0, kT0 - 1), std::invalid_argument);  // expiry before grant
   CHECK_THROWS_AS(e->observe_signal("c", Channel::app, "unknown_signal", 1.0, kT0), std::invalid_argument);
   CHECK_THROWS_AS(e->correct("c", "o0000000000000000", {"joy"}, kT0), std::invalid_argument);
   CHECK_THROWS_AS(Engine::from_json(R"({"mode":"sometimes"})"), std::invalid_argument);
