@@ -7,8 +7,9 @@
 
 #include <cstddef>
 
+// (Sanitizer runtimes are not initialized when ifunc resolvers run, so sanitizer builds use one version.)
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define ATTUNE_SELECT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ATTUNE_SELECT_CLONES

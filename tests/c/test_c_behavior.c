@@ -113,8 +113,10 @@ static void test_tracker_and_model(void) {
   }
   f.visitor_type = 99;
   CHECK(attune_intent_model_predict(model, &f, &p) == ATTUNE_E_INVALID_ARGUMENT);
-  CHECK(attune_intent_model_load_default(7, &model) == ATTUNE_E_INVALID_ARGUMENT);
   attune_intent_model_free(model);
+  /* A failed load sets the out-parameter to NULL, so the handle is released first. */
+  CHECK(attune_intent_model_load_default(7, &model) == ATTUNE_E_INVALID_ARGUMENT);
+  CHECK(model == NULL);
   CHECK(attune_intent_model_load("/nonexistent.attm", &model) == ATTUNE_E_IO);
   CHECK(model == NULL);
   CHECK(attune_intent_model_load_from_memory("garbage-bytes", 13, &model) == ATTUNE_E_FORMAT);
