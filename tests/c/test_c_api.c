@@ -1,19 +1,10 @@
 /* The C ABI seen by a C99 host: includes only attune.h, links only libattune. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    ++checks;                                                              \
-    if (!(cond)) {                                                         \
-      ++failures;                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                      \
-  } while (0)
 
 static void test_version(void) {
   CHECK(strcmp(attune_version(), "0.1.0") == 0);
@@ -84,6 +75,5 @@ int main(void) {
   test_tokenize_two_call();
   test_tokenize_errors();
   test_tokenize_size_limit();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

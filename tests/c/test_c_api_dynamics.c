@@ -1,21 +1,12 @@
 /* The behaviour-dynamics C ABI seen by a C99 host: includes only attune.h, links only libattune. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #cond, attune_last_error()); \
-    }                                                                          \
-  } while (0)
 
 static void test_baseline(void) {
   attune_baseline* b = NULL;
@@ -192,6 +183,5 @@ int main(void) {
   test_transitions();
   test_turn_risk();
   test_next_best_action();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

@@ -1,20 +1,11 @@
 /* The consent and guardrail C ABI seen by a C99 host: includes only attune.h, links only libattune. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    ++checks;                                                              \
-    if (!(cond)) {                                                         \
-      ++failures;                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                      \
-  } while (0)
 
 #define T0 INT64_C(1700000000000)
 #define HOUR INT64_C(3600000)
@@ -164,6 +155,5 @@ static void test_guardrails(void) {
 int main(void) {
   test_consent();
   test_guardrails();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures ? 1 : 0;
+  return check_report();
 }

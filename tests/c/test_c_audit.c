@@ -1,21 +1,12 @@
 /* The audit C ABI seen by a C99 host: verification of logs written by hand in the documented
  * format, and pseudonyms. Includes only attune.h, links only libattune. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 /* One valid line of the documented format (seq 1, prev 64 zeros); its "hash" is the SHA-256 of
  * the line without the hash field, computed independently with Python's hashlib. */
@@ -103,6 +94,5 @@ int main(void) {
   const char* tmp = getenv("TMPDIR");
   test_pseudonymize();
   test_verify(tmp && *tmp ? tmp : "/tmp");
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

@@ -1,21 +1,12 @@
 /* The behaviour C ABI seen by a C99 host: events, session tracker, intent model. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 static const char* kView =
     "{\"type\":\"track\",\"userId\":\"u1\",\"event\":\"Product Viewed\","
@@ -131,6 +122,5 @@ static void test_tracker_and_model(void) {
 int main(void) {
   test_events();
   test_tracker_and_model();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

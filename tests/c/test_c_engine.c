@@ -1,20 +1,11 @@
 /* The engine's C ABI from a C99 host: error paths, typed decisions, rewards, consent. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    ++checks;                                                                     \
-    if (!(cond)) {                                                                \
-      ++failures;                                                                 \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #cond, \
-              attune_last_error());                                               \
-    }                                                                             \
-  } while (0)
 
 int main(void) {
   attune_engine* e = NULL;
@@ -98,6 +89,5 @@ int main(void) {
   attune_string_free(json);
   CHECK(attune_engine_snapshot(e) == ATTUNE_OK);
   attune_engine_free(e);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

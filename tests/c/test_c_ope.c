@@ -1,20 +1,11 @@
 /* Off-policy evaluation through the C ABI, as a C99 host sees it: includes only attune.h. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 /* r = 1 0 1 0, p = .5 .25 .5 1, pi = 1 .5 .25 0: weights 2 2 .5 0. */
 static const double rewards[4] = {1, 0, 1, 0};
@@ -86,6 +77,5 @@ int main(void) {
   test_estimates();
   test_matrix();
   test_errors();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

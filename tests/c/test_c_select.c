@@ -1,22 +1,13 @@
 /* The selection C ABI seen by a C99 host: catalog from JSON, selector decide/reward, errors,
  * save/load/merge, policy handles. Includes only attune.h, links only libattune. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    ++checks;                                                                  \
-    if (!(cond)) {                                                             \
-      ++failures;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #cond, attune_last_error()); \
-    }                                                                          \
-  } while (0)
 
 static const char* kCatalog =
     "{\"context\":{\"intents\":[\"purchase\"],\"features\":[]},"
@@ -142,6 +133,5 @@ int main(void) {
   test_catalog_errors();
   test_selector();
   test_policy();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

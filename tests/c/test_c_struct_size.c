@@ -3,21 +3,12 @@
  * that struct has, write nothing past struct_size, and refuse a struct too small to hold the
  * fields every version had. Each older struct is followed by sentinel bytes that must survive. */
 #include "attune.h"
+#include "c_check.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-static int failures = 0, checks = 0;
-#define CHECK(cond)                                                                         \
-  do {                                                                                      \
-    ++checks;                                                                               \
-    if (!(cond)) {                                                                          \
-      ++failures;                                                                           \
-      fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n", __FILE__, __LINE__, #cond,           \
-              attune_last_error());                                                         \
-    }                                                                                       \
-  } while (0)
 
 #define SENTINEL 0xA5
 static int untouched(const unsigned char* bytes, size_t n) {
@@ -121,6 +112,5 @@ static void older_session_features(void) {
 int main(void) {
   older_engine_decision();
   older_session_features();
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }

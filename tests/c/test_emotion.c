@@ -1,21 +1,12 @@
 /* The emotion C ABI seen by a C99 host: includes only attune.h, links only libattune.
  * Uses the shipped default model (found on the model search path). */
 #include "attune.h"
+#include "c_check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int failures = 0;
-static int checks = 0;
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    ++checks;                                                              \
-    if (!(cond)) {                                                         \
-      ++failures;                                                          \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                      \
-  } while (0)
 
 static int label_index(const char* name) {
   unsigned i;
@@ -150,6 +141,5 @@ int main(void) {
   test_explain(m);
   test_memory_and_errors(m);
   attune_emotion_model_free(m);
-  printf("%d passed, %d failed\n", checks - failures, failures);
-  return failures == 0 ? 0 : 1;
+  return check_report();
 }
