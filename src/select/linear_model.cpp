@@ -80,8 +80,37 @@ void LinearModel::mean_variance(size_t k, double* mean, double* variance) noexce
     zf_ready_ = true;
   }
   *mean = detail::dot(bl.theta.data(), z, dim_);
-  const double v = detail::dot16_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
+  const double v = detail::dot_lanes_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
   *variance = v > 0.0 ? v : 0.0;
+}
+
+void LinearModel::mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept {
+  if (options_.kind == ModelKind::shared) {
+    for (size_t i = 0; i < n; ++i) mean_variance(ks[i], &mean[i], &variance[i]);
+    return;
+  }
+  // per_variant: one z for all variants, so the packed products are built once and four
+  // variants' quadratic forms share each load of them (bit-identical to mean_variance()).
+  const double* z = xt_.data();
+  float* prod = zf_.data();
+  if (!zf_ready_) {
+    detail::outer_packed_f(z, dim_, prod);
+    zf_ready_ = true;
+  }
+  const size_t packed = dim_ * (dim_ + 1) / 2;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const Block& b0 = blocks_[ks[i]];
+    const Block& b1 = blocks_[ks[i + 1]];
+    const Block& b2 = blocks_[ks[i + 2]];
+    const Block& b3 = blocks_[ks[i + 3]];
+    detail::dot_lanes_f4(b0.inv_f.data(), b1.inv_f.data(), b2.inv_f.data(), b3.inv_f.data(), prod, packed, variance + i);
+    for (size_t q = 0; q < 4; ++q) {
+      mean[i + q] = detail::dot(blocks_[ks[i + q]].theta.data(), z, dim_);
+      if (!(variance[i + q] > 0.0)) variance[i + q] = 0.0;
+    }
+  }
+  for (; i < n; ++i) mean_variance(ks[i], &mean[i], &variance[i]);
 }
 
 double LinearModel::mean(size_t k) noexcept {

@@ -97,25 +97,63 @@ const Legendre& legendre() {
   return l;
 }
 
+// The competitors of the chosen variant that still matter, as the quadrature walks up the score
+// axis. Nodes are visited in increasing order of s, and once Phi((s - m_j)/s_j) is exactly 1 (the
+// table saturates at +8) it stays 1 for every later node, so such a competitor is dropped for good
+// (a stable compaction, so the order of the products, and therefore the result, is deterministic).
+struct Competitors {
+  double mean[kMaxVariantsPerSlot];
+  double inv[kMaxVariantsPerSlot];  // 1 / s_j, or 0 for a point mass
+  size_t n = 0;
+
+  // prod_j Phi((s - m_j) / s_j) times `w`, dropping the competitors that are 1 from here on.
+  double product(const std::array<double, kPhiSize>& t, double s, double w) noexcept {
+    size_t keep = 0;
+    for (size_t q = 0; q < n; ++q) {
+      const double mj = mean[q], iq = inv[q];
+      double f;
+      if (iq > 0.0) {
+        const double x = (s - mj) * iq;
+        if (x >= kPhiRange) continue;  // 1 here and at every later node
+        f = fast_phi(t, x);
+      } else {
+        if (s > mj) continue;
+        f = s == mj ? 0.5 : 0.0;
+      }
+      mean[keep] = mj;
+      inv[keep] = iq;
+      ++keep;
+      w *= f;
+    }
+    n = keep;
+    return w;
+  }
+};
+
 // Composite rule for the case Gauss-Hermite handles badly: a competitor j whose score spread is
 // much narrower than the chosen variant's turns Phi((s - m_j)/s_j) into a near-step inside the
 // integration range. Panels of at most one standard deviation of the chosen variant, refined
 // around every such step (breakpoints at m_j + {0, +-1.5, +-3, +-6} s_j), each integrated with
-// 5-point Gauss-Legendre; the integral beyond +-7 standard deviations (< 3e-12) is dropped.
-double win_probability_composite(double ma, double sa, const double* mean, const uint32_t* active,
-                                 const double* inv, size_t na) {
-  constexpr size_t kMaxBreaks = 15 + 7 * kMaxVariantsPerSlot;
+// 5-point Gauss-Legendre; the integral beyond +-7 standard deviations (< 3e-12) is dropped, and so
+// is everything below `floor_s`, where some competitor's Phi is 0 (< 7e-16 in the table's terms).
+double win_probability_composite(double ma, double sa, Competitors c, double floor_s) {
+  constexpr size_t kMaxBreaks = 16 + 7 * kMaxVariantsPerSlot;
   double br[kMaxBreaks];
   size_t nb = 0;
-  const double lo = ma - 7.0 * sa, hi = ma + 7.0 * sa;
-  for (int k = -7; k <= 7; ++k) br[nb++] = ma + k * sa;
+  const double lo = std::max(ma - 7.0 * sa, floor_s), hi = ma + 7.0 * sa;
+  if (!(hi > lo)) return 0.0;
+  br[nb++] = lo;
+  for (int k = -6; k <= 7; ++k) {
+    const double b = ma + k * sa;
+    if (b > lo) br[nb++] = b;
+  }
   static constexpr double kAround[] = {-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0};
-  for (size_t q = 0; q < na; ++q) {
-    const double mj = mean[active[q]];
-    const double sj = inv[q] > 0.0 ? 1.0 / inv[q] : 0.0;
+  for (size_t q = 0; q < c.n; ++q) {
+    const double mj = c.mean[q];
+    const double sj = c.inv[q] > 0.0 ? 1.0 / c.inv[q] : 0.0;
     if (sj >= 0.4 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
-    for (double c : kAround) {
-      const double b = mj + c * sj;
+    for (double off : kAround) {
+      const double b = mj + off * sj;
       if (b > lo && b < hi) br[nb++] = b;
       if (sj == 0.0) break;
     }
@@ -128,19 +166,16 @@ double win_probability_composite(double ma, double sa, const double* mean, const
   for (size_t i = 0; i + 1 < nb; ++i) {
     const double a = br[i], b = br[i + 1];
     if (!(b > a)) continue;
+    if (c.n == 0) {  // every competitor is at 1 from here on: the rest is Gaussian mass
+      const double r = 1.0 / (sa * std::sqrt(2.0));
+      p += 0.5 * (std::erfc((a - ma) * r) - std::erfc((hi - ma) * r));
+      break;
+    }
     const double half = 0.5 * (b - a), mid = 0.5 * (a + b);
     for (int g = 0; g < kLegendreNodes; ++g) {
       const double s = mid + half * gl.node[static_cast<size_t>(g)];
       const double zz = (s - ma) / sa;
-      double prod = gl.weight[static_cast<size_t>(g)] * half * norm * std::exp(-0.5 * zz * zz);
-      for (size_t q = 0; q < na && prod > 0.0; ++q) {
-        const double mj = mean[active[q]];
-        if (inv[q] > 0.0)
-          prod *= fast_phi(t, (s - mj) * inv[q]);
-        else
-          prod *= s > mj ? 1.0 : (s == mj ? 0.5 : 0.0);
-      }
-      p += prod;
+      p += c.product(t, s, gl.weight[static_cast<size_t>(g)] * half * norm * std::exp(-0.5 * zz * zz));
     }
   }
   return p;
@@ -160,44 +195,45 @@ double thompson_win_probability(size_t which, const double* mean, const double* 
   const auto& t = phi_table();
   const auto& h = hermite();
   const double ma = mean[which], sa = sd[which];
-  // Nodes whose weight is negligible (< 1e-12, together < 1e-11) are skipped; variants whose Phi
-  // is 1 over the whole range of the remaining nodes drop out of the product.
+  // Nodes whose weight is negligible (< 1e-12, together < 1e-11) are skipped. Below floor_s some
+  // competitor's Phi is 0 (its score is 8 standard deviations above), so nodes there contribute
+  // nothing; competitors whose Phi is 1 over the whole range drop out of the product at once, the
+  // others as soon as it becomes 1 (Competitors::product).
   const int first = h.first, last = h.last;
   const double lo = sa > 0.0 ? ma + sa * h.node[static_cast<size_t>(first)] : ma;
-  uint32_t active[kMaxVariantsPerSlot];
-  double inv[kMaxVariantsPerSlot];
-  size_t na = 0;
+  Competitors c;
+  double floor_s = -INFINITY;
   bool narrow = false;
   for (size_t j = 0; j < n; ++j) {
     if (j == which) continue;
     if (sd[j] > 0.0) {
       if ((lo - mean[j]) >= kPhiRange * sd[j]) continue;
-      inv[na] = 1.0 / sd[j];
+      c.inv[c.n] = 1.0 / sd[j];
+      floor_s = std::max(floor_s, mean[j] - kPhiRange * sd[j]);
     } else {
       if (lo > mean[j]) continue;
-      inv[na] = 0.0;
+      c.inv[c.n] = 0.0;
+      floor_s = std::max(floor_s, mean[j]);
     }
     narrow |= sd[j] < 0.4 * sa;
-    active[na++] = static_cast<uint32_t>(j);
+    c.mean[c.n++] = mean[j];
   }
-  if (na == 0) return 1.0;
+  if (c.n == 0) return 1.0;
   if (narrow && sa > 0.0) {
-    const double p = win_probability_composite(ma, sa, mean, active, inv, na);
+    const double p = win_probability_composite(ma, sa, c, floor_s);
     return p > 1.0 ? 1.0 : p;
   }
+  if (!(sa > 0.0)) return c.product(t, ma, 1.0);
   double p = 0.0;
-  const int g0 = sa > 0.0 ? first : 0, g1 = sa > 0.0 ? last : 0;
-  for (int g = g0; g <= g1; ++g) {
-    const double s = sa > 0.0 ? ma + sa * h.node[static_cast<size_t>(g)] : ma;
-    double prod = sa > 0.0 ? h.weight[static_cast<size_t>(g)] : 1.0;
-    for (size_t q = 0; q < na && prod > 0.0; ++q) {
-      const double mj = mean[active[q]];
-      if (inv[q] > 0.0)
-        prod *= fast_phi(t, (s - mj) * inv[q]);
-      else
-        prod *= s > mj ? 1.0 : (s == mj ? 0.5 : 0.0);
+  for (int g = first; g <= last; ++g) {
+    const double s = ma + sa * h.node[static_cast<size_t>(g)];
+    const double w = h.weight[static_cast<size_t>(g)];
+    if (s < floor_s) continue;
+    if (c.n == 0) {  // every competitor is at 1 from here on
+      p += w;
+      continue;
     }
-    p += prod;
+    p += c.product(t, s, w);
   }
   return p > 1.0 ? 1.0 : p;
 }
@@ -462,12 +498,8 @@ LinearThompson::LinearThompson(const PolicyOptions& options, size_t context_dim,
 void LinearThompson::posterior(const double* context, IndexSpan allowed) {
   model_.prepare(context);
   const double v = options_.effective_exploration();
-  for (size_t i = 0; i < allowed.size; ++i) {
-    double m, var;
-    model_.mean_variance(allowed.data[i], &m, &var);
-    mean_[i] = m;
-    sd_[i] = v * std::sqrt(var);
-  }
+  model_.mean_variance_many(allowed.data, allowed.size, mean_.data(), sd_.data());
+  for (size_t i = 0; i < allowed.size; ++i) sd_[i] = v * std::sqrt(sd_[i]);
 }
 
 Choice LinearThompson::do_choose(const double* context, IndexSpan allowed, Rng& rng) {

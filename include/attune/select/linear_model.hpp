@@ -72,6 +72,9 @@ class LinearModel {
   /// prepared context. Both computed together (the shared layout builds z once).
   void mean_variance(size_t k, double* mean, double* variance) noexcept;
   double mean(size_t k) noexcept;
+  /// mean_variance() of the variants ks[0..n) (each < variant_count()), into mean[i], variance[i]:
+  /// the same values, computed with one blocked pass over the variants' inverses.
+  void mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept;
 
   /// Add one observation with importance weight w > 0 (arguments already validated).
   void update(const double* context, size_t k, double reward, double weight);
