@@ -132,51 +132,58 @@ struct Competitors {
 
 // Composite rule for the case Gauss-Hermite handles badly: a competitor j whose score spread is
 // much narrower than the chosen variant's turns Phi((s - m_j)/s_j) into a near-step inside the
-// integration range. Panels of at most one standard deviation of the chosen variant, refined
-// around every such step (breakpoints at m_j + {0, +-1.5, +-3, +-6} s_j), each integrated with
-// 5-point Gauss-Legendre; the integral beyond +-7 standard deviations (< 3e-12) is dropped, and so
-// is everything below `floor_s`, where some competitor's Phi is 0 (< 7e-16 in the table's terms).
+// integration range. The range [max(m - 7 s, floor_s), m + 7 s] of the chosen variant (N(m, s^2))
+// is cut into panels of width at most s, and at most 1.5 s_j wherever the panel meets the window
+// m_j +- 6 s_j of a narrow competitor (where its Phi is not within 1e-9 of 0 or 1); each panel is
+// integrated with 5-point Gauss-Legendre (error far below 1e-6 on such panels). Overlapping
+// windows share panels, and below floor_s some competitor's Phi is 0, so the panel count stays
+// near (span of the windows above floor_s) / (1.5 min s_j) + 14 instead of growing with the number
+// of competitors. The mass beyond +-7 s (< 3e-12) is dropped.
 double win_probability_composite(double ma, double sa, Competitors c, double floor_s) {
-  constexpr size_t kMaxBreaks = 16 + 7 * kMaxVariantsPerSlot;
-  double br[kMaxBreaks];
-  size_t nb = 0;
   const double lo = std::max(ma - 7.0 * sa, floor_s), hi = ma + 7.0 * sa;
   if (!(hi > lo)) return 0.0;
-  br[nb++] = lo;
-  for (int k = -6; k <= 7; ++k) {
-    const double b = ma + k * sa;
-    if (b > lo) br[nb++] = b;
-  }
-  static constexpr double kAround[] = {-6.0, -3.0, -1.5, 0.0, 1.5, 3.0, 6.0};
+  // Windows of the narrow competitors that meet the range: [m_j - 6 s_j, m_j + 6 s_j] and 1.5 s_j.
+  double wlo[kMaxVariantsPerSlot], whi[kMaxVariantsPerSlot], wh[kMaxVariantsPerSlot];
+  size_t nw = 0;
   for (size_t q = 0; q < c.n; ++q) {
     const double mj = c.mean[q];
     const double sj = c.inv[q] > 0.0 ? 1.0 / c.inv[q] : 0.0;
-    if (sj >= 0.4 * sa || mj < lo - 6.0 * sj || mj > hi + 6.0 * sj) continue;
-    for (double off : kAround) {
-      const double b = mj + off * sj;
-      if (b > lo && b < hi) br[nb++] = b;
-      if (sj == 0.0) break;
-    }
+    if (sj >= 0.4 * sa || mj + 6.0 * sj < lo || mj - 6.0 * sj > hi) continue;
+    wlo[nw] = mj - 6.0 * sj;
+    whi[nw] = mj + 6.0 * sj;
+    wh[nw] = sj > 0.0 ? 1.5 * sj : 0.0;  // a point mass: a panel edge exactly at its step
+    ++nw;
   }
-  std::sort(br, br + nb);
   const auto& t = phi_table();
   const auto& gl = legendre();
   const double norm = 1.0 / (sa * std::sqrt(2.0 * 3.14159265358979323846));
   double p = 0.0;
-  for (size_t i = 0; i + 1 < nb; ++i) {
-    const double a = br[i], b = br[i + 1];
-    if (!(b > a)) continue;
+  double a = lo;
+  while (a < hi) {
     if (c.n == 0) {  // every competitor is at 1 from here on: the rest is Gaussian mass
       const double r = 1.0 / (sa * std::sqrt(2.0));
       p += 0.5 * (std::erfc((a - ma) * r) - std::erfc((hi - ma) * r));
       break;
     }
+    double b = std::min(a + sa, hi);
+    for (size_t w = 0; w < nw; ++w) {
+      if (whi[w] <= a || wlo[w] >= b) continue;
+      if (wh[w] > 0.0) {
+        // the panel meets window w: shorten it to 1.5 s_j, or end it where the window starts
+        b = wlo[w] > a ? std::min(b, wlo[w]) : std::min(b, a + wh[w]);
+      } else {
+        const double step = 0.5 * (wlo[w] + whi[w]);
+        if (step > a && step < b) b = step;
+      }
+    }
+    if (!(b > a)) b = std::nextafter(a, hi);  // (rounding guard: always make progress)
     const double half = 0.5 * (b - a), mid = 0.5 * (a + b);
     for (int g = 0; g < kLegendreNodes; ++g) {
       const double s = mid + half * gl.node[static_cast<size_t>(g)];
       const double zz = (s - ma) / sa;
       p += c.product(t, s, gl.weight[static_cast<size_t>(g)] * half * norm * std::exp(-0.5 * zz * zz));
     }
+    a = b;
   }
   return p;
 }
