@@ -47,6 +47,31 @@ inline double fast_phi(const std::array<double, kPhiSize>& t, double x) noexcept
   return t[static_cast<size_t>(i)] + f * (t[static_cast<size_t>(i) + 1] - t[static_cast<size_t>(i)]);
 }
 
+// ---- Inverse Mills ratio r(x) = phi(x) / Phi(x) by table on the same grid (for the mode search
+// of the adaptive rule below; only needs to be roughly right there). Below -8, r(x) ~ -x - 1/x.
+const std::array<double, kPhiSize>& mills_table() {
+  static const std::array<double, kPhiSize> table = [] {
+    std::array<double, kPhiSize> t{};
+    for (int i = 0; i < kPhiSize; ++i) {
+      const double x = -kPhiRange + static_cast<double>(i) / kPhiSteps;
+      t[static_cast<size_t>(i)] = std::exp(-0.5 * x * x) / std::sqrt(2.0 * 3.14159265358979323846) /
+                                  (0.5 * std::erfc(-x / std::sqrt(2.0)));
+    }
+    return t;
+  }();
+  return table;
+}
+
+inline double fast_mills(const std::array<double, kPhiSize>& t, double x) noexcept {
+  if (!(x > -kPhiRange)) return -x - 1.0 / x;
+  if (x >= kPhiRange) return 0.0;
+  const double pos = (x + kPhiRange) * kPhiSteps;
+  const int i = static_cast<int>(pos);
+  const double f = pos - i;
+  if (i >= kPhiSize - 1) return 0.0;
+  return t[static_cast<size_t>(i)] + f * (t[static_cast<size_t>(i) + 1] - t[static_cast<size_t>(i)]);
+}
+
 // ---- Gauss-Hermite nodes and weights (weight exp(-t^2)) by Golub-Welsch. -----------------------
 constexpr int kHermiteNodes = 12;
 struct Hermite {
@@ -231,12 +256,50 @@ double thompson_win_probability(size_t which, const double* mean, const double* 
     return p > 1.0 ? 1.0 : p;
   }
   if (!(sa > 0.0)) return c.product(t, ma, 1.0);
+  // Adaptive Gauss-Hermite: the integrand f(s) = N(s; m, s^2) prod_j Phi_j(s) is log-concave (a
+  // product of log-concave factors), so it has one mode s*; the rule is centred there with the
+  // scale tau = (-(log f)''(s*))^{-1/2} of the Laplace fit, and integrates f / N(s; s*, tau^2),
+  // which is smooth. Plain Gauss-Hermite around m fails when many similar competitors make
+  // prod_j Phi_j much steeper than any one of them (the maximum of 49 draws has about a third
+  // of their spread): 10-15 % relative error with 50 variants, below 1e-4 here.
+  const auto& mt = mills_table();
+  const double ia = 1.0 / sa, ia2 = ia * ia;
+  auto slope = [&](double x, double* curvature) {  // (log f)'(x) and (log f)''(x)
+    double d1 = -(x - ma) * ia2, d2 = -ia2;
+    for (size_t q = 0; q < c.n; ++q) {
+      const double iq = c.inv[q];
+      if (!(iq > 0.0)) continue;
+      const double u = (x - c.mean[q]) * iq;
+      const double r = fast_mills(mt, u);
+      d1 += r * iq;
+      d2 -= r * (u + r) * iq * iq;
+    }
+    *curvature = d2;
+    return d1;
+  };
+  // Safeguarded Newton on (log f)', which is decreasing (log-concavity) and positive at m (every
+  // Phi_j adds a positive term); (log f)'' <= -1/s^2 < 0, so each step is defined. The rule only
+  // needs the mode to a fraction of tau: stop at steps under 1 % of the local scale.
+  double x = ma, lo_b = -INFINITY, hi_b = INFINITY, curv = -ia2;
+  for (int it = 0; it < 30; ++it) {
+    const double g1 = slope(x, &curv);
+    if (g1 > 0.0) lo_b = x; else hi_b = x;
+    const double step = -g1 / curv;
+    double nx = x + std::max(-4.0 * sa, std::min(4.0 * sa, step));
+    if (!(nx > lo_b && nx < hi_b) && std::isfinite(lo_b) && std::isfinite(hi_b)) nx = 0.5 * (lo_b + hi_b);
+    if (std::fabs(step) * std::sqrt(-curv) < 0.01) break;
+    x = nx;
+  }
+  const double tau = curv < 0.0 ? 1.0 / std::sqrt(-curv) : sa;
   double p = 0.0;
   for (int g = first; g <= last; ++g) {
-    const double s = ma + sa * h.node[static_cast<size_t>(g)];
-    const double w = h.weight[static_cast<size_t>(g)];
+    const double u = h.node[static_cast<size_t>(g)];
+    const double s = x + tau * u;
     if (s < floor_s) continue;
-    if (c.n == 0) {  // every competitor is at 1 from here on
+    const double zz = (s - ma) * ia;
+    // weight_g * f(s) / N(u; 0, 1) * tau, with f's Gaussian factor folded in
+    const double w = h.weight[static_cast<size_t>(g)] * tau * ia * std::exp(0.5 * (u * u - zz * zz));
+    if (c.n == 0) {
       p += w;
       continue;
     }
