@@ -616,10 +616,9 @@ size_t LinUcb::ties(const double* context, IndexSpan allowed) {
   model_.prepare(context);
   const double alpha = options_.effective_exploration();
   double best = -INFINITY;
+  model_.mean_variance_many(allowed.data, allowed.size, mean_.data(), sd_.data());
   for (size_t i = 0; i < allowed.size; ++i) {
-    double m, var;
-    model_.mean_variance(allowed.data[i], &m, &var);
-    mean_[i] = m + alpha * std::sqrt(var);
+    mean_[i] += alpha * std::sqrt(sd_[i]);
     if (mean_[i] > best) best = mean_[i];
   }
   tied_.clear();

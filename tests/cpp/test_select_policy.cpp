@@ -404,3 +404,32 @@ TEST_CASE("Thompson win probability with many variants and a wide newcomer", "[s
   REQUIRE(dev < 0.006);
   REQUIRE(total == Approx(1.0).margin(1e-4));
 }
+
+TEST_CASE("blocked mean/variance of both layouts agree with the one-variant path", "[select][policy]") {
+  const World w = synthetic_world(700, 9, 23);
+  for (ModelKind kind : {ModelKind::per_variant, ModelKind::shared}) {
+    LinearModelOptions o;
+    o.kind = kind;
+    o.refactor_every = 300;  // both the rank-one and the refactorized states
+    LinearModel m(o, w.context_dim, w.variants);
+    Rng rng(4);
+    for (size_t t = 0; t < 600; ++t)
+      m.update(&w.contexts[t * w.context_dim], rng.below(9), rng.uniform() < 0.3 ? 1.0 : 0.0, 1.0);
+    const std::vector<uint32_t> ks = {8, 0, 3, 5, 1, 7, 2};  // not in order, not all, not a multiple of 4
+    for (size_t t = 600; t < 700; ++t) {
+      const double* x = &w.contexts[t * w.context_dim];
+      double mean[7], var[7];
+      m.prepare(x);
+      m.mean_variance_many(ks.data(), ks.size(), mean, var);
+      for (size_t i = 0; i < ks.size(); ++i) {
+        double m1, v1;
+        m.prepare(x);
+        m.mean_variance(ks[i], &m1, &v1);
+        REQUIRE(mean[i] == Approx(m1).margin(1e-12));
+        // the one-variant path uses the single-precision copy of A^-1
+        REQUIRE(var[i] == Approx(v1).epsilon(1e-4).margin(1e-9));
+        REQUIRE(var[i] > 0.0);
+      }
+    }
+  }
+}
