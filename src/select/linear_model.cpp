@@ -44,6 +44,10 @@ LinearModel::LinearModel(const LinearModelOptions& options, size_t context_dim, 
   xt_[static_cast<Eigen::Index>(context_dim)] = 1.0;
   z_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim_));
   tmp_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dim_));
+  if (options.kind == ModelKind::shared) {
+    const size_t dx = context_dim + 1, da = variants.dim + 1;
+    kron_ = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(dx * da * da + da * da + da * variants.count + da));
+  }
 }
 
 void LinearModel::prepare(const double* context) noexcept {
@@ -80,8 +84,97 @@ void LinearModel::mean_variance(size_t k, double* mean, double* variance) noexce
     zf_ready_ = true;
   }
   *mean = detail::dot(bl.theta.data(), z, dim_);
-  const double v = detail::dot16_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
+  const double v = detail::dot_lanes_f(bl.inv_f.data(), prod, dim_ * (dim_ + 1) / 2);
   *variance = v > 0.0 ? v : 0.0;
+}
+
+void LinearModel::mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept {
+  if (options_.kind == ModelKind::shared) {
+    shared_mean_variance_many(ks, n, mean, variance);
+    return;
+  }
+  // per_variant: one z for all variants, so the packed products are built once and four
+  // variants' quadratic forms share each load of them (bit-identical to mean_variance()).
+  const double* z = xt_.data();
+  float* prod = zf_.data();
+  if (!zf_ready_) {
+    detail::outer_packed_f(z, dim_, prod);
+    zf_ready_ = true;
+  }
+  const size_t packed = dim_ * (dim_ + 1) / 2;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const Block& b0 = blocks_[ks[i]];
+    const Block& b1 = blocks_[ks[i + 1]];
+    const Block& b2 = blocks_[ks[i + 2]];
+    const Block& b3 = blocks_[ks[i + 3]];
+    detail::dot_lanes_f4(b0.inv_f.data(), b1.inv_f.data(), b2.inv_f.data(), b3.inv_f.data(), prod, packed, variance + i);
+    for (size_t q = 0; q < 4; ++q) {
+      mean[i + q] = detail::dot(blocks_[ks[i + q]].theta.data(), z, dim_);
+      if (!(variance[i + q] > 0.0)) variance[i + q] = 0.0;
+    }
+  }
+  for (; i < n; ++i) mean_variance(ks[i], &mean[i], &variance[i]);
+}
+
+void LinearModel::shared_mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept {
+  // z(x, k) = [x~ (x) a~_k, e_k] has Kronecker structure, so the context is folded into A^{-1}
+  // once and each variant costs O(attr_dim^2 + attr_dim) instead of O(dim^2):
+  //   z' M z = a~' W a~ + 2 a~' V e_k + M[e_k, e_k],  W = (x~ (x) I)' M_uu (x~ (x) I),
+  //   V = (x~ (x) I)' M_ue;   theta . z = a~ . T + theta_e[k],  T = (x~ (x) I)' theta_u,
+  // with M = A^{-1} in double precision (so the shared layout does not use the packed copy).
+  const size_t dx = context_dim_ + 1, da = variants_.dim + 1, du = dx * da, kc = variants_.count;
+  const Block& bl = blocks_[0];
+  const double* m = bl.inv.data();  // column-major dim_ x dim_
+  const double* x = xt_.data();
+  double* y = kron_.data();         // du x da: Y[:, q] = sum_j x~_j M_uu[:, (j, q)]
+  double* w = y + du * da;          // da x da
+  double* v = w + da * da;          // da x kc
+  double* t = v + da * kc;          // da
+  for (size_t q = 0; q < da; ++q) {
+    double* yq = y + q * du;
+    for (size_t r = 0; r < du; ++r) yq[r] = 0.0;
+    for (size_t j = 0; j < dx; ++j) {
+      const double xj = x[j];
+      const double* col = m + (j * da + q) * dim_;
+      for (size_t r = 0; r < du; ++r) yq[r] += xj * col[r];
+    }
+  }
+  for (size_t q = 0; q < da; ++q)
+    for (size_t p = 0; p < da; ++p) {
+      double acc = 0.0;
+      for (size_t i = 0; i < dx; ++i) acc += x[i] * y[q * du + i * da + p];
+      w[q * da + p] = acc;
+    }
+  for (size_t k = 0; k < kc; ++k) {
+    const double* col = m + (du + k) * dim_;  // M[:, e_k]
+    for (size_t p = 0; p < da; ++p) {
+      double acc = 0.0;
+      for (size_t i = 0; i < dx; ++i) acc += x[i] * col[i * da + p];
+      v[k * da + p] = acc;
+    }
+  }
+  for (size_t p = 0; p < da; ++p) {
+    double acc = 0.0;
+    for (size_t i = 0; i < dx; ++i) acc += x[i] * bl.theta[static_cast<Eigen::Index>(i * da + p)];
+    t[p] = acc;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t k = ks[i];
+    const double* a = variants_.row(k);
+    auto at = [&](size_t p) { return p == 0 ? 1.0 : a[p - 1]; };
+    double quad = 0.0, cross = 0.0, mu = t[0];
+    for (size_t q = 0; q < da; ++q) {
+      double row = 0.0;
+      for (size_t p = 0; p < da; ++p) row += w[q * da + p] * at(p);
+      quad += at(q) * row;
+      cross += at(q) * v[k * da + q];
+    }
+    for (size_t p = 1; p < da; ++p) mu += a[p - 1] * t[p];
+    mean[i] = mu + bl.theta[static_cast<Eigen::Index>(du + k)];
+    const double var = quad + 2.0 * cross + m[(du + k) * dim_ + du + k];
+    variance[i] = var > 0.0 ? var : 0.0;
+  }
 }
 
 double LinearModel::mean(size_t k) noexcept {

@@ -72,6 +72,9 @@ class LinearModel {
   /// prepared context. Both computed together (the shared layout builds z once).
   void mean_variance(size_t k, double* mean, double* variance) noexcept;
   double mean(size_t k) noexcept;
+  /// mean_variance() of the variants ks[0..n) (each < variant_count()), into mean[i], variance[i]:
+  /// the same values, computed with one blocked pass over the variants' inverses.
+  void mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept;
 
   /// Add one observation with importance weight w > 0 (arguments already validated).
   void update(const double* context, size_t k, double reward, double weight);
@@ -103,6 +106,7 @@ class LinearModel {
   const double* features(size_t k) noexcept;  ///< z(x, k) of the prepared context
   void refactor_block(Block& bl);
   void pack_inverse(Block& bl);
+  void shared_mean_variance_many(const uint32_t* ks, size_t n, double* mean, double* variance) noexcept;
 
   LinearModelOptions options_;
   size_t context_dim_;
@@ -112,6 +116,7 @@ class LinearModel {
   Eigen::VectorXd xt_;       ///< prepared [x, 1]
   Eigen::VectorXd z_;        ///< scratch features (shared layout)
   Eigen::VectorXd tmp_;      ///< scratch A^{-1} z
+  Eigen::VectorXd kron_;     ///< scratch of the shared layout's Kronecker-folded A^{-1}
   Eigen::VectorXf zf_, tmpf_;  ///< packed 2 z z^T (single precision) of the variance path
   bool zf_ready_ = false;
 };

@@ -8,15 +8,21 @@
 //                             independently (exact for the per_variant layout; for the shared
 //                             layout it ignores the correlation between variants' scores).
 //                             Propensity: P(k wins) = integral N(s; m_k, s_k) prod_{j != k}
-//                             Phi((s - m_j) / s_j) ds, computed deterministically: 12-node
-//                             Gauss-Hermite quadrature (nodes by Golub-Welsch), or, when a
-//                             competitor's spread is under 0.4x the chosen one's (a near-step that
-//                             Gauss-Hermite resolves badly), a composite 5-point Gauss-Legendre
-//                             rule refined around each step; Phi from a table (|error| < 5e-7).
-//                             Floored at `min_propensity`, so it is > 0 for every variant that can
-//                             be drawn. Tests: within 0.005 of 50,000-200,000 Thompson draws on
-//                             random configurations, 1e-4 of the two-variant closed form; the
-//                             estimates over the allowed set sum to 1 within ~1e-3.
+//                             Phi((s - m_j) / s_j) ds, computed deterministically (no draws).
+//                             The integrand is log-concave, so by default a 12-node Gauss-Hermite
+//                             rule centred at its mode with the scale of its curvature there
+//                             (adaptive Gauss-Hermite; the mode by safeguarded Newton with the
+//                             inverse Mills ratio from a table). When a competitor's spread is
+//                             under 0.4x the chosen one's (a near-step), a composite 5-point
+//                             Gauss-Legendre rule whose panels shrink to 1.5 s_j inside each such
+//                             competitor's +-6 s_j window. Phi from a table (|error| < 5e-7);
+//                             nodes below the point where some Phi_j is 0, and competitors whose
+//                             Phi_j has reached 1, are skipped. Floored at `min_propensity`, so it
+//                             is > 0 for every variant that can be drawn. Accuracy (tests and
+//                             docs/selection.md): |error| < 2e-5 against a Simpson reference with
+//                             exact Phi on 2-50 variants, within 0.006 of 100,000 Thompson draws
+//                             with 50 variants; the estimates over the allowed set sum to 1
+//                             within 1e-4.
 //   LinUcb                    argmax of theta.z + alpha sqrt(z^T A^{-1} z), alpha = `exploration`;
 //                             ties split uniformly at random. Propensity 1/ties (deterministic).
 //   EpsilonGreedy             with probability eps_t a uniformly random allowed variant, otherwise
@@ -222,7 +228,7 @@ std::unique_ptr<Policy> make_policy(const PolicyOptions& options, size_t context
 VariantFeatures plain_variants(size_t count);
 
 /// P(variant `which` has the largest of independent N(mean[i], sd[i]^2) draws), i < n, by the
-/// Gauss-Hermite quadrature described above (not floored). Exposed for tests.
+/// quadrature described above (not floored). Exposed for tests.
 double thompson_win_probability(size_t which, const double* mean, const double* sd, size_t n) noexcept;
 
 }  // namespace attune::select
