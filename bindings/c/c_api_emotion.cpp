@@ -53,6 +53,9 @@ int make(attune_emotion_model** out, EmotionModel (*loader)(const void*, const c
   });
 }
 
+/// Texts per attune_emotion_model_score_batch call (docs/limits.md).
+constexpr size_t kMaxBatchTexts = size_t{1} << 24;
+
 }  // namespace
 
 extern "C" {
@@ -109,6 +112,11 @@ ATTUNE_API int attune_emotion_model_score_batch(const attune_emotion_model* mode
   return attune::capi::guarded([&] {
     attune::capi::require(model, "model");
     if (count == 0) return;
+    // Memory is proportional to the count: refuse absurd counts before allocating for them.
+    if (count > kMaxBatchTexts)
+      throw attune::invalid_argument("count " + std::to_string(count) + " is above the limit of " +
+                                         std::to_string(kMaxBatchTexts) + " texts per call; split the batch",
+                                     attune::status::limit_exceeded);
     attune::capi::require(texts, "texts");
     attune::capi::require(lens, "lens");
     attune::capi::require(out, "out");
