@@ -52,6 +52,8 @@ static char* big;          /* 100 MB of 'a' + NUL: valid UTF-8, far above every 
 static char* deep;         /* 100,000 '[' + NUL: unterminated nesting */
 static char* deep_closed;  /* 100,000 '[' then 100,000 ']' + NUL: well-formed but absurdly deep */
 static char* deep_obj;     /* {"a": 50,000 '[' ... ']' }: the deep value inside an object */
+static char* deep_version; /* {"version": 170,000 nested {"x": ...} }: just under 1 MiB */
+#define VERSION_LEVELS 170000
 static const char bad_utf8[] = "ok \xC0\xAF overlong"; /* overlong '/' */
 static const char lone_cont[] = "\x80";
 static char long_id[300]; /* 299 'x': above the 256-byte customer id limit */
@@ -356,6 +358,17 @@ static void alloc_hostile(void) {
   memset(deep_obj + 5, '[', DEEP_LEVELS / 2);
   memset(deep_obj + 5 + DEEP_LEVELS / 2, ']', DEEP_LEVELS / 2);
   strcpy(deep_obj + 5 + DEEP_LEVELS, "}");
+  deep_version = (char*)malloc(12 + (size_t)VERSION_LEVELS * 6 + 16);
+  if (!deep_version) exit(1);
+  {
+    char* p = deep_version;
+    strcpy(p, "{\"version\":");
+    p += strlen(p);
+    for (i = 0; i < VERSION_LEVELS; ++i, p += 5) memcpy(p, "{\"x\":", 5);
+    *p++ = '1';
+    memset(p, '}', VERSION_LEVELS + 1);
+    p[VERSION_LEVELS + 1] = '\0';
+  }
   for (i = 0; i + 1 < sizeof long_id; ++i) long_id[i] = 'x';
   long_id[sizeof long_id - 1] = '\0';
 }
@@ -998,9 +1011,10 @@ static void rows_select(void) {
   ROW(ATTUNE_E_VERSION, attune_catalog_from_json(cat_version, strlen(cat_version), &c2));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_from_json(cat_bad_id, strlen(cat_bad_id), &c2));
   ROW(ATTUNE_E_PARSE, attune_catalog_from_json(bad_utf8, sizeof bad_utf8 - 1, &c2));
-  DEEP(ATTUNE_E_PARSE, attune_catalog_from_json(deep, DEEP_LEVELS, &c2));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_from_json(deep_closed, 2 * DEEP_LEVELS, &c2));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_from_json(deep_obj, strlen(deep_obj), &c2)); /* unknown field */
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_from_json(deep, DEEP_LEVELS, &c2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_from_json(deep_closed, 2 * DEEP_LEVELS, &c2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_from_json(deep_obj, strlen(deep_obj), &c2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_from_json(deep_version, strlen(deep_version), &c2));
   BIG(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_from_json(big, BIG_BYTES, &c2));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_load(NULL, &c2));
   ROW(ATTUNE_E_IO, attune_catalog_load("/nonexistent/catalog.json", &c2));
@@ -1412,9 +1426,12 @@ static void rows_ethics(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_from_json(gr_unknown, strlen(gr_unknown), &g2));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_from_json(gr_version, strlen(gr_version), &g2));
   ROW(ATTUNE_E_INVALID_UTF8, attune_guardrails_from_json(bad_utf8, sizeof bad_utf8 - 1, &g2));
-  DEEP(ATTUNE_E_PARSE, attune_guardrails_from_json(deep, DEEP_LEVELS, &g2));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_from_json(deep_closed, 2 * DEEP_LEVELS, &g2));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_from_json(deep_obj, strlen(deep_obj), &g2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_from_json(deep, DEEP_LEVELS, &g2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_from_json(deep_closed, 2 * DEEP_LEVELS, &g2));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_from_json(deep_obj, strlen(deep_obj), &g2));
+  /* Found by this table: the message of a bad "version" printed the value, recursing once per
+   * level, and 170,000 levels (1 MiB) overflowed the stack. */
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_from_json(deep_version, strlen(deep_version), &g2));
   BIG(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_from_json(big, BIG_BYTES, &g2));
   ROW(ATTUNE_E_IO, attune_guardrails_load("/nonexistent/rules.json", &g2));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_load(NULL, NULL));
@@ -1479,9 +1496,10 @@ static void rows_ethics(void) {
   ROW(ATTUNE_E_PARSE, attune_guardrails_evaluate_json(gr, req_dup, strlen(req_dup), out, sizeof out, &needed));
   ROW(ATTUNE_E_PARSE, attune_guardrails_evaluate_json(gr, req_nan, strlen(req_nan), out, sizeof out, &needed));
   ROW(ATTUNE_E_INVALID_UTF8, attune_guardrails_evaluate_json(gr, bad_utf8, sizeof bad_utf8 - 1, out, sizeof out, &needed));
-  DEEP(ATTUNE_E_PARSE, attune_guardrails_evaluate_json(gr, deep, DEEP_LEVELS, out, sizeof out, &needed));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_evaluate_json(gr, deep_closed, 2 * DEEP_LEVELS, out, sizeof out, &needed));
-  DEEP(ATTUNE_E_INVALID_ARGUMENT, attune_guardrails_evaluate_json(gr, deep_obj, strlen(deep_obj), out, sizeof out, &needed));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_evaluate_json(gr, deep, DEEP_LEVELS, out, sizeof out, &needed));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_evaluate_json(gr, deep_closed, 2 * DEEP_LEVELS, out, sizeof out, &needed));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_evaluate_json(gr, deep_obj, strlen(deep_obj), out, sizeof out, &needed));
+  DEEP(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_evaluate_json(gr, deep_version, strlen(deep_version), out, sizeof out, &needed));
   BIG(ATTUNE_E_LIMIT_EXCEEDED, attune_guardrails_evaluate_json(gr, big, BIG_BYTES, out, sizeof out, &needed));
   (void)r2;
 }
@@ -1697,6 +1715,7 @@ int main(void) {
   free(deep);
   free(deep_closed);
   free(deep_obj);
+  free(deep_version);
 
   printf("hostile-input table: %d rows (%d with the 100 MB text, slowest %.3f s CPU; %d with 100,000-deep JSON)\n",
          rows, big_rows, slowest_big, deep_rows);
