@@ -77,8 +77,12 @@ std::vector<DialogueTurn> turns_arg(const attune_dialogue_turn* turns, size_t co
   if (count > TurnRiskModel::kMaxTurns) throw invalid_argument("more than 10000 turns", status::limit_exceeded);
   std::vector<DialogueTurn> v;
   v.reserve(count);
-  for (size_t i = 0; i < count; ++i)
+  for (size_t i = 0; i < count; ++i) {
+    // Checked before the copy: a 100 MB turn is refused without being copied.
+    if (turns[i].text_len > TurnRiskModel::kMaxTurnBytes)
+      throw invalid_argument("turn " + std::to_string(i) + " is larger than 1 MiB", status::limit_exceeded);
     v.push_back({turns[i].customer, std::string(capi::text_arg(turns[i].text, turns[i].text_len, "turn text"))});
+  }
   return v;
 }
 

@@ -11,8 +11,8 @@
  * crash is the property); BROW rows check a returned value.
  *
  * The 100 MB text and the deeply nested JSON are allocated once and passed to every function that
- * takes text or JSON; each such call must be refused quickly (it is timed), so the length check
- * comes before any copy or parse. Includes only attune.h, links only libattune (C99). */
+ * takes text or JSON; each such call must be refused within 0.25 s of CPU (it is timed; about
+ * 0.01 s in Release), so the length check comes before any scan, copy or parse. Includes only attune.h, links only libattune (C99). */
 #include "attune.h"
 
 #include <math.h>
@@ -186,7 +186,10 @@ static void big_row(int line, const char* call, int expected, int got, clock_t s
   const double s = (double)(clock() - start) / CLOCKS_PER_SEC;
   ++big_rows;
   if (s > slowest_big) slowest_big = s;
-  if (s > 1.0) {
+  if (getenv("ATTUNE_HOSTILE_TIMES")) fprintf(stderr, "%.3f s  %s\n", s, call);
+  /* A refusal must not scan or copy the text (release: < 0.02 s; sanitizers ~5x slower); the
+   * one accepted row (UTF-8 validation) reads it once. */
+  if (s > (expected == ATTUNE_OK ? 2.0 : 0.25)) {
     ++failures;
     fprintf(stderr, "%s:%d: %s took %.2f s on 100 MB\n", __FILE__, line, call, s);
   }
@@ -647,7 +650,7 @@ static void rows_behavior(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_features(tr, NULL, 2, -1, &f));
   ROW(ATTUNE_E_NOT_FOUND, attune_session_tracker_features(tr, "nobody", 6, -1, &f));
   ROW(ATTUNE_E_NOT_FOUND, attune_session_tracker_features(tr, bad_utf8, sizeof bad_utf8 - 1, -1, &f)); /* lookups: no such id */
-  BIG(ATTUNE_E_NOT_FOUND, attune_session_tracker_features(tr, big, BIG_BYTES, -1, &f));
+  BIG(ATTUNE_E_LIMIT_EXCEEDED, attune_session_tracker_features(tr, big, BIG_BYTES, -1, &f));
   f.struct_size = 4;
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_features(tr, "u1", 2, -1, &f));
   memset(&g, 0xA5, sizeof g);
@@ -658,7 +661,7 @@ static void rows_behavior(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_erase(NULL, "u1", 2));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_erase(tr, NULL, 2));
   ROW(ATTUNE_E_NOT_FOUND, attune_session_tracker_erase(tr, "nobody", 6));
-  BIG(ATTUNE_E_NOT_FOUND, attune_session_tracker_erase(tr, big, BIG_BYTES));
+  BIG(ATTUNE_E_LIMIT_EXCEEDED, attune_session_tracker_erase(tr, big, BIG_BYTES));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_size(NULL, &n));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_session_tracker_size(tr, NULL));
 
