@@ -38,6 +38,9 @@ void verify_into(const char* path, const std::optional<ethics::AuditHead>& ancho
   if (ATTUNE_AUDIT_FITS(result, reason)) copy_truncated(result->reason, sizeof result->reason, r.reason);
 }
 
+/// Largest salt attune_audit_pseudonymize accepts (a 256-bit secret needs 32 bytes).
+constexpr size_t kMaxSaltBytes = 4096;
+
 }  // namespace
 
 extern "C" {
@@ -68,6 +71,11 @@ ATTUNE_API int attune_audit_pseudonymize(const char* salt, size_t salt_len, cons
                                          char* out) {
   return capi::guarded([&] {
     capi::require(out, "out");
+    // The salt is a key, not data: bound it so a hostile length is refused before it is hashed.
+    if (salt_len > kMaxSaltBytes)
+      throw invalid_argument("salt is " + std::to_string(salt_len) + " bytes, above the limit of " +
+                                 std::to_string(kMaxSaltBytes),
+                             status::limit_exceeded);
     const std::string p = ethics::pseudonymize(capi::text_arg(salt, salt_len, "salt"),
                                                capi::text_arg(customer_id, id_len, "customer_id"));
     std::memcpy(out, p.data(), p.size());

@@ -85,6 +85,27 @@ uint8_t code_in(int32_t v, const char* what) {
   return static_cast<uint8_t>(v);
 }
 
+// A borrowed NUL-terminated id (NULL = empty) of at most kMaxIdBytes: the length is found with
+// strnlen, so a 100 MB string is refused without being scanned to its end or copied.
+std::string bounded_cstr(const char* s, const char* what) {
+  if (s == nullptr) return {};
+  const size_t n = strnlen(s, kMaxIdBytes + 1);
+  if (n > kMaxIdBytes)
+    throw invalid_argument(std::string(what) + " is longer than " + std::to_string(kMaxIdBytes) + " bytes",
+                           status::limit_exceeded);
+  return std::string(s, n);
+}
+
+// Customer ids looked up in the tracker: longer than any stored id means unknown, refused
+// before a key is built from it.
+std::string_view customer_arg(const char* customer, size_t len) {
+  const std::string_view id = capi::text_arg(customer, len, "customer");
+  if (id.size() > kMaxIdBytes)
+    throw invalid_argument("customer id is longer than " + std::to_string(kMaxIdBytes) + " bytes",
+                           status::limit_exceeded);
+  return id;
+}
+
 Event from_c_event(const attune_event* c) {
   capi::require(c, "event");
   check_struct(c->struct_size, ATTUNE_SIZE_THROUGH(attune_event, anonymous), "event");
@@ -98,10 +119,10 @@ Event from_c_event(const attune_event* c) {
   e.utc_offset_min = static_cast<int16_t>(c->utc_offset_min);
   e.timestamp_ms = c->timestamp_ms;
   e.anonymous = c->anonymous;
-  if (c->user_id) e.user_id = c->user_id;
-  if (c->name) e.name = c->name;
-  if (c->product_id) e.product_id = c->product_id;
-  if (c->path) e.path = c->path;
+  e.user_id = bounded_cstr(c->user_id, "event.user_id");
+  e.name = bounded_cstr(c->name, "event.name");
+  e.product_id = bounded_cstr(c->product_id, "event.product_id");
+  e.path = bounded_cstr(c->path, "event.path");
   e.price = c->price;
   e.quantity = c->quantity;
   e.value = c->value;
@@ -286,7 +307,7 @@ ATTUNE_API int attune_session_tracker_features(const attune_session_tracker* tra
     capi::require(tracker, "tracker");
     capi::require(out, "out");
     check_struct(out->struct_size, ATTUNE_SIZE_THROUGH(attune_session_features, weekend), "out");
-    const auto f = tracker->tracker.features(capi::text_arg(customer, customer_len, "customer"), now_ms);
+    const auto f = tracker->tracker.features(customer_arg(customer, customer_len), now_ms);
     if (!f) throw invalid_argument("unknown customer", status::not_found);
     write_prefix(out, to_c_features(*f));
   });
@@ -295,7 +316,7 @@ ATTUNE_API int attune_session_tracker_features(const attune_session_tracker* tra
 ATTUNE_API int attune_session_tracker_erase(attune_session_tracker* tracker, const char* customer, size_t customer_len) {
   return capi::guarded([&] {
     capi::require(tracker, "tracker");
-    if (!tracker->tracker.erase(capi::text_arg(customer, customer_len, "customer")))
+    if (!tracker->tracker.erase(customer_arg(customer, customer_len)))
       throw invalid_argument("unknown customer", status::not_found);
   });
 }

@@ -7,7 +7,9 @@
 #include "attune/behavior/hesitation_detector.hpp"
 #include "attune/behavior/next_best_action.hpp"
 #include "attune/behavior/state_transitions.hpp"
+#include "attune/behavior/event.hpp"
 #include "attune/behavior/turn_risk.hpp"
+#include "attune/text/utf8.hpp"
 
 #include <cmath>
 
@@ -75,9 +77,32 @@ std::vector<DialogueTurn> turns_arg(const attune_dialogue_turn* turns, size_t co
   if (count > TurnRiskModel::kMaxTurns) throw invalid_argument("more than 10000 turns", status::limit_exceeded);
   std::vector<DialogueTurn> v;
   v.reserve(count);
-  for (size_t i = 0; i < count; ++i)
+  for (size_t i = 0; i < count; ++i) {
+    // Checked before the copy: a 100 MB turn is refused without being copied.
+    if (turns[i].text_len > TurnRiskModel::kMaxTurnBytes)
+      throw invalid_argument("turn " + std::to_string(i) + " is larger than 1 MiB", status::limit_exceeded);
     v.push_back({turns[i].customer, std::string(capi::text_arg(turns[i].text, turns[i].text_len, "turn text"))});
+  }
   return v;
+}
+
+// "<= 0 selects the default" must not let NaN through as a parameter (NaN > 0 is false too, so
+// it silently became the default): NaN is an error like everywhere else.
+double param_arg(double v, const char* what) {
+  if (std::isnan(v)) throw invalid_argument(std::string(what) + " is NaN", status::out_of_range);
+  return v;
+}
+
+// Product ids are only hashed, but they are ids like any other: valid UTF-8 of bounded size, so a
+// 100 MB "id" is refused before it is hashed (docs/limits.md).
+std::string_view product_id_arg(const char* id, size_t len) {
+  const std::string_view pid = capi::text_arg(id, len, "product_id");
+  if (pid.size() > kMaxIdBytes)
+    throw invalid_argument("product_id is " + std::to_string(pid.size()) + " bytes, above the limit of " +
+                               std::to_string(kMaxIdBytes),
+                           status::limit_exceeded);
+  text::require_utf8(pid, "product_id");
+  return pid;
 }
 
 }  // namespace
@@ -88,6 +113,7 @@ extern "C" {
 
 ATTUNE_API int attune_baseline_create(double half_life_seconds, attune_baseline** out) {
   return capi::guarded([&] {
+    param_arg(half_life_seconds, "half_life_seconds");
     create<Baseline>(out, [&] { return half_life_seconds > 0 ? Baseline(half_life_seconds) : Baseline(); });
   });
 }
@@ -136,6 +162,7 @@ ATTUNE_API int attune_baseline_deserialize(const uint8_t* data, size_t size, att
 
 ATTUNE_API int attune_hesitation_detector_create(double timeout, attune_hesitation_detector** out) {
   return capi::guarded([&] {
+    param_arg(timeout, "session_timeout_seconds");
     create<HesitationDetector>(out,
                                [&] { return timeout > 0 ? HesitationDetector(timeout) : HesitationDetector(); });
   });
@@ -148,7 +175,7 @@ ATTUNE_API int attune_hesitation_detector_observe_product_view(attune_hesitation
                                                                const attune_baseline* baseline) {
   return capi::guarded([&] {
     capi::require(d, "detector");
-    const auto pid = capi::text_arg(id, id_len, "product_id");
+    const auto pid = product_id_arg(id, id_len);
     if (baseline)
       d->v.observe_product_view(pid, dwell, time, baseline->v);
     else
@@ -168,7 +195,7 @@ ATTUNE_API int attune_hesitation_detector_observe_add_to_cart(attune_hesitation_
                                                               size_t id_len, double time) {
   return capi::guarded([&] {
     capi::require(d, "detector");
-    d->v.observe_add_to_cart(capi::text_arg(id, id_len, "product_id"), time);
+    d->v.observe_add_to_cart(product_id_arg(id, id_len), time);
   });
 }
 
@@ -317,6 +344,7 @@ ATTUNE_API int attune_engagement_monitor_deserialize(const uint8_t* data, size_t
 
 ATTUNE_API int attune_state_transitions_create(double smoothing, attune_state_transitions** out) {
   return capi::guarded([&] {
+    param_arg(smoothing, "smoothing");
     create<StateTransitions>(out,
                              [&] { return smoothing > 0 ? StateTransitions(smoothing) : StateTransitions(); });
   });

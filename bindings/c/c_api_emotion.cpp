@@ -3,6 +3,7 @@
 
 #include "attune/emotion/emotion_json.hpp"
 #include "attune/emotion/emotion_model.hpp"
+#include "attune/text/tokenizer.hpp"
 
 #include <cstring>
 #include <mutex>
@@ -52,6 +53,9 @@ int make(attune_emotion_model** out, EmotionModel (*loader)(const void*, const c
     *out = new attune_emotion_model(loader(a, b));
   });
 }
+
+/// Texts per attune_emotion_model_score_batch call (docs/limits.md).
+constexpr size_t kMaxBatchTexts = size_t{1} << 24;
 
 }  // namespace
 
@@ -109,6 +113,11 @@ ATTUNE_API int attune_emotion_model_score_batch(const attune_emotion_model* mode
   return attune::capi::guarded([&] {
     attune::capi::require(model, "model");
     if (count == 0) return;
+    // Memory is proportional to the count: refuse absurd counts before allocating for them.
+    if (count > kMaxBatchTexts)
+      throw attune::invalid_argument("count " + std::to_string(count) + " is above the limit of " +
+                                         std::to_string(kMaxBatchTexts) + " texts per call; split the batch",
+                                     attune::status::limit_exceeded);
     attune::capi::require(texts, "texts");
     attune::capi::require(lens, "lens");
     attune::capi::require(out, "out");
@@ -145,6 +154,11 @@ ATTUNE_API int attune_emotion_model_correct(attune_emotion_model* model, const c
   return attune::capi::guarded([&] {
     attune::capi::require(model, "model");
     const auto t = attune::capi::text_arg(text, text_len, "text");
+    // Checked before the copy below (partial_fit would refuse it only after copying 100 MB).
+    if (t.size() > attune::text::kMaxTextBytes)
+      throw attune::invalid_argument("text is " + std::to_string(t.size()) + " bytes, above the limit of " +
+                                         std::to_string(attune::text::kMaxTextBytes),
+                                     attune::status::limit_exceeded);
     if (label_mask == 0 || (label_mask >> attune::emotion::kLabelCount) != 0)
       throw attune::invalid_argument("label_mask must be a nonzero mask of bits 0..27");
     std::unique_lock<std::shared_mutex> lock(model->mu);

@@ -1,6 +1,7 @@
 // C ABI of attune::Engine.
 #include "c_api_support.hpp"
 
+#include "attune/detail/json_limits.hpp"
 #include "attune/engine.hpp"
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,8 @@ struct attune_engine {
 using namespace attune;
 
 namespace {
+
+constexpr size_t kMaxLabelsJsonBytes = size_t{64} << 10;
 
 Engine& engine_of(attune_engine* e) {
   capi::require(e, "engine");
@@ -132,12 +135,9 @@ ATTUNE_API int attune_engine_correct(attune_engine* engine, const char* customer
   return capi::guarded([&] {
     Engine& e = engine_of(engine);
     const std::string_view text = capi::cstr_arg(labels_json, "labels_json");
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::parse_error& err) {
-      throw invalid_argument(std::string("labels_json is not valid JSON: ") + err.what(), status::parse_error);
-    }
+    // At most 28 label names: 64 KiB and two levels are generous, and refuse hostile documents
+    // before anything walks them (docs/limits.md).
+    const nlohmann::json j = detail::parse_json_limited(text, "labels_json", kMaxLabelsJsonBytes, 2);
     if (!j.is_array()) throw invalid_argument("labels_json must be a JSON array of label names");
     std::vector<std::string> labels;
     for (const auto& l : j) {

@@ -3,6 +3,7 @@
 
 #include "attune/ethics/consent_registry.hpp"
 #include "attune/ethics/guardrails.hpp"
+#include "attune/text/utf8.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,9 @@ Borrowed<T> borrowed(const T* data, size_t count, const char* what) {
   if (data == nullptr && count != 0) throw invalid_argument(std::string(what) + " is NULL but its count is not 0");
   return Borrowed<T>(data, count);
 }
+
+/// Candidates of one attune_guardrails_evaluate call (a catalog slot holds at most 256).
+constexpr size_t kMaxCandidates = 65536;
 
 }  // namespace
 
@@ -223,6 +227,11 @@ ATTUNE_API int attune_guardrails_evaluate(const attune_guardrails* guardrails, c
       capi::require(candidates, "candidates");
       capi::require(allowed, "allowed");
     }
+    // Work is proportional to the count: refuse absurd counts before allocating for them.
+    if (candidate_count > kMaxCandidates)
+      throw invalid_argument("candidate_count " + std::to_string(candidate_count) + " is above the limit of " +
+                                 std::to_string(kMaxCandidates),
+                             status::limit_exceeded);
     const Guardrails& g = guardrails->rules;
     GuardrailContext ctx;
     ctx.slot = context->slot ? std::string_view(context->slot) : std::string_view();
@@ -260,7 +269,9 @@ ATTUNE_API int attune_guardrails_evaluate(const attune_guardrails* guardrails, c
     for (size_t i = 0; i < candidate_count; ++i) {
       const attune_guardrail_candidate& c = candidates[i];
       for (const char* t : borrowed(c.tags, c.tag_count, "candidate tags")) tags[i] |= g.tag_bits(capi::cstr_arg(t, "tag"));
-      if (result_needed) ids.emplace_back(c.id ? c.id : "");
+      const std::string_view id = capi::cstr_arg(c.id, "candidate id");
+      text::require_utf8(id, "candidate id");  // it is echoed in the result JSON
+      if (result_needed) ids.emplace_back(id);
     }
     GuardrailResult result;
     g.evaluate_tags(ctx, tags, result);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -34,6 +35,10 @@ struct SignalMapping {
   double low = 0.0;
   double high = 1.0;
 };
+
+/// Largest configuration document EngineConfig::parse accepts (it may embed a 4 MiB catalog and
+/// 1 MiB of guardrail rules); nesting is limited to detail::kMaxJsonDepth (docs/limits.md).
+inline constexpr size_t kMaxEngineConfigBytes = size_t{8} << 20;
 
 struct EngineConfig {
   EngineMode mode = EngineMode::live;
@@ -60,6 +65,7 @@ struct EngineConfig {
 
   // Limits (docs/engine.md): a caller cannot make the engine exhaust memory.
   uint64_t max_profiles = 10'000'000;
+  uint64_t max_pending_decisions = 65'536;  ///< awaiting a reward; the oldest is evicted beyond this
   uint32_t observation_cache = 10'000;    ///< recent texts kept in memory for correct(); 0 disables
   double observation_ttl_hours = 24.0;
 

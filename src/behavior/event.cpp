@@ -7,7 +7,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace attune::behavior {
 namespace {
@@ -376,10 +378,20 @@ Event parse_event(std::string_view text) {
          status::limit_exceeded);
   check_utf8(text, "payload");
   check_depth(text);
+  // Duplicate keys are refused: nlohmann would keep the last one silently, so {"userId":"a",
+  // "userId":"b"} could be read as another customer than a log or a proxy saw.
+  std::vector<std::set<std::string>> keys;
+  const json::parser_callback_t no_duplicates = [&keys](int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start) keys.emplace_back();
+    else if (ev == json::parse_event_t::object_end) keys.pop_back();
+    else if (ev == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second)
+      fail("duplicate key \"" + parsed.get<std::string>() + "\" in a JSON object", status::parse_error);
+    return true;
+  };
   json j;
   try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+    j = json::parse(text.begin(), text.end(), no_duplicates);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e999
     fail(std::string("not valid JSON: ") + e.what(), status::parse_error);
   }
   if (!j.is_object()) fail(std::string("expected a JSON object, got ") + j.type_name(), status::parse_error);

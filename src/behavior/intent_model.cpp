@@ -1,6 +1,7 @@
 #include "attune/behavior/intent_model.hpp"
 
 #include "attune/error.hpp"
+#include "attune/detail/read_file.hpp"
 #include "attune/model_path.hpp"
 
 #include <nlohmann/json.hpp>
@@ -576,11 +577,7 @@ void IntentModel::save(const std::string& path) const {
 }
 
 IntentModel IntentModel::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw attune::error(status::io_error, "cannot read intent model '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  const std::string bytes = ss.str();
+  const std::string bytes = detail::read_file_limited(path, detail::kMaxModelFileBytes, "intent model");
   return load_from_memory(bytes.data(), bytes.size());
 }
 

@@ -2,6 +2,8 @@
 #include "attune/behavior/next_best_action.hpp"
 
 #include "attune/error.hpp"
+#include "attune/detail/json_limits.hpp"
+#include "attune/detail/read_file.hpp"
 #include "attune/model_path.hpp"
 
 #include <nlohmann/json.hpp>
@@ -54,14 +56,8 @@ std::string fmt2(double v) {
 }  // namespace
 
 NextBestAction NextBestAction::from_json(std::string_view text) {
-  if (text.size() > kMaxTableBytes)
-    throw invalid_argument("next-best-action table larger than 4 MiB", status::limit_exceeded);
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    throw invalid_argument(std::string("next-best-action table: malformed JSON: ") + e.what(), status::parse_error);
-  }
+  // Size, UTF-8, nesting depth and duplicate keys are checked while parsing (json_limits.hpp).
+  json j = detail::parse_json_limited(text, "next-best-action table", kMaxTableBytes);
   if (!j.is_object()) bad("$", "must be an object");
   only_keys(j, "$", {"format", "version", "description", "actions", "rules"});
   if (!j.contains("format") || get_string(j["format"], "$.format") != "attune.next_best_action")
@@ -153,11 +149,7 @@ NextBestAction NextBestAction::from_json(std::string_view text) {
 }
 
 NextBestAction NextBestAction::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(status::io_error, "cannot read next-best-action table " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return from_json(ss.str());
+  return from_json(detail::read_file_limited(path, kMaxTableBytes, "next-best-action table"));
 }
 
 NextBestAction NextBestAction::load_default() { return load(find_model("next_best_action.json")); }

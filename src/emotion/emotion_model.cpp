@@ -1,6 +1,7 @@
 // EmotionModel: scoring, explanation, the empathy loop and loading/saving entry points.
 #include "emotion_impl.hpp"
 
+#include "attune/detail/read_file.hpp"
 #include "attune/emotion/evaluation.hpp"
 #include "attune/error.hpp"
 #include "attune/model_path.hpp"
@@ -346,13 +347,8 @@ EmotionModel EmotionModel::from_bytes(const void* data, size_t size) {
 }
 
 EmotionModel EmotionModel::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw error(status::io_error, "cannot read emotion model " + path);
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw error(status::io_error, "cannot read emotion model " + path);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) throw error(status::io_error, "cannot read emotion model " + path);
+  // Size-checked before allocating: a directory or a huge file is an error, not a bad_alloc.
+  const std::string bytes = detail::read_file_limited(path, detail::kMaxModelFileBytes, "emotion model");
   try {
     return from_bytes(bytes.data(), bytes.size());
   } catch (const error& e) {

@@ -51,7 +51,6 @@ constexpr int64_t kMaxTimeMs = ethics::kMaxTimeMs;
 constexpr int64_t kHourMs = 3'600'000;
 constexpr int64_t kSessionTimeoutMs = 30 * 60 * 1000;
 constexpr float kFrustrationPeak = 0.5f;  // fused frustration at which a quiet period can start
-constexpr size_t kMaxPending = 65536;
 constexpr int64_t kPendingTtlMs = 7 * 24 * kHourMs;
 
 // Journal record types (docs/persistence.md, "Engine records").
@@ -609,7 +608,7 @@ struct Engine::Impl {
 
   // Pending decisions (learn_mutex held, or replaying).
   void add_pending(uint64_t id, Pending p) {
-    while (pending.size() >= kMaxPending && !pending_order.empty()) {
+    while (pending.size() >= config.max_pending_decisions && !pending_order.empty()) {
       pending.erase(pending_order.front());
       pending_order.pop_front();
     }
@@ -1240,6 +1239,15 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
       throw;
     }
   } else {
+    // A revocation is kept even for a customer without a profile (an explicit "no" overrides the
+    // defaults), so new ids count against limits.max_profiles here too: otherwise revocations for
+    // ever new ids would grow the registry without bound.
+    if (!existed && m.consent->size() >= m.config.max_profiles) {
+      const ethics::ConsentRecord known = m.consent->record(customer);
+      if (std::none_of(known.purposes.begin(), known.purposes.end(), [](const auto& c) { return c.present; }))
+        throw error(status::limit_exceeded, "the consent registry holds " + std::to_string(m.config.max_profiles) +
+                                                " customers (limits.max_profiles); forget customers or raise the limit");
+    }
     m.consent->revoke(customer, purpose, time_ms, source);
   }
   m.journal(kConsent, m.consent->serialize_customer(customer));

@@ -1,6 +1,7 @@
 #include "attune/engine_config.hpp"
 
 #include "attune/detail/json_fields.hpp"
+#include "attune/detail/json_limits.hpp"
 #include "attune/error.hpp"
 
 namespace attune {
@@ -41,13 +42,9 @@ nlohmann::json source_field(const JsonFields& f, const char* key, nlohmann::json
 }  // namespace
 
 EngineConfig EngineConfig::parse(std::string_view json) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json.begin(), json.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw invalid_argument(std::string("engine config is not valid JSON: ") + e.what(), status::parse_error);
-  }
-  return from_json(j);
+  // Untrusted input: size, depth, UTF-8 and duplicate keys are checked while parsing (a repeated
+  // key would otherwise silently override the first).
+  return from_json(detail::parse_json_limited(json, "engine config", kMaxEngineConfigBytes));
 }
 
 EngineConfig EngineConfig::from_json(const nlohmann::json& j) {
@@ -105,8 +102,10 @@ EngineConfig EngineConfig::from_json(const nlohmann::json& j) {
     }
   }
   if (f.has("limits")) {
-    JsonFields m(f.at("limits"), "/limits", {"max_profiles", "observation_cache", "observation_ttl_hours"});
+    JsonFields m(f.at("limits"), "/limits", {"max_profiles", "max_pending_decisions", "observation_cache", "observation_ttl_hours"});
     c.max_profiles = static_cast<uint64_t>(m.number("max_profiles", static_cast<double>(c.max_profiles), 1, 1e9));
+    c.max_pending_decisions = static_cast<uint64_t>(
+        m.number("max_pending_decisions", static_cast<double>(c.max_pending_decisions), 1, 1 << 22));
     c.observation_cache = static_cast<uint32_t>(m.number("observation_cache", c.observation_cache, 0, 1e7));
     c.observation_ttl_hours = m.number("observation_ttl_hours", c.observation_ttl_hours, 0.01, 8760);
   }
@@ -158,6 +157,7 @@ nlohmann::json EngineConfig::to_json() const {
     sig[name] = {{"state", std::string(state_name(m.state))}, {"weight", m.weight}, {"low", m.low}, {"high", m.high}};
   j["signals"] = sig;
   j["limits"] = {{"max_profiles", max_profiles},
+                 {"max_pending_decisions", max_pending_decisions},
                  {"observation_cache", observation_cache},
                  {"observation_ttl_hours", observation_ttl_hours}};
   nlohmann::json allow = nlohmann::json::array();

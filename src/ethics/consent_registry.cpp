@@ -168,16 +168,19 @@ std::string read_customer(Reader& r, ConsentRecord& rec) {
 Reader open_blob(std::string_view bytes, uint8_t expected_kind) {
   if (bytes.size() < 4 + 2 + 2 + 4 + 4 || std::string_view(bytes.data(), 4) != std::string_view(kMagic, 4))
     corrupt("not a consent registry blob (bad magic or too short)");
+  // The version comes before the checksum: a blob of another version may checksum differently,
+  // and "unsupported version" is the useful message for it.
+  const uint16_t version = Reader(bytes.substr(4, 2)).u16();
+  if (version != kFormatVersion)
+    throw error(status::version_mismatch, "consent registry format version " + std::to_string(version) +
+                                              " is not supported (this library reads version " +
+                                              std::to_string(kFormatVersion) + ")");
   const std::string_view body = bytes.substr(0, bytes.size() - 4);
   Reader trailer(bytes.substr(bytes.size() - 4));
   if (trailer.u32() != crc32(body)) corrupt("checksum mismatch");
   Reader r(body);
   r.bytes(4);
-  const uint16_t version = r.u16();
-  if (version != kFormatVersion)
-    throw error(status::version_mismatch, "consent registry format version " + std::to_string(version) +
-                                              " is not supported (this library reads version " +
-                                              std::to_string(kFormatVersion) + ")");
+  r.u16();
   const uint8_t kind = r.u8();
   if (kind != expected_kind)
     corrupt(expected_kind == kKindRegistry ? "expected a whole-registry blob, got a customer blob"

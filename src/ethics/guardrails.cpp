@@ -1,5 +1,6 @@
 #include "attune/ethics/guardrails.hpp"
 
+#include "attune/detail/json_limits.hpp"
 #include "attune/error.hpp"
 #include "attune/model_path.hpp"
 #include "attune/text/utf8.hpp"
@@ -134,7 +135,14 @@ json parse_strict(std::string_view text, const char* what) {
   // nlohmann keeps the last of duplicate keys silently; a duplicated threshold could hide an
   // override, so duplicates are a parse error.
   std::vector<std::set<std::string>> keys;
-  json::parser_callback_t cb = [&keys](int depth, json::parse_event_t event, json& parsed) {
+  json::parser_callback_t cb = [&keys, what](int depth, json::parse_event_t event, json& parsed) {
+    // Deep nesting is refused while parsing: printing a deep value in an error message (or
+    // copying it) recurses once per level and overflowed the stack at ~170,000 levels.
+    if ((event == json::parse_event_t::object_start || event == json::parse_event_t::array_start) &&
+        depth >= detail::kMaxJsonDepth)
+      throw invalid_argument(std::string(what) + ": JSON nested deeper than " + std::to_string(detail::kMaxJsonDepth) +
+                                 " levels",
+                             status::limit_exceeded);
     if (event == json::parse_event_t::object_start) keys.emplace_back();
     else if (event == json::parse_event_t::object_end) keys.pop_back();
     else if (event == json::parse_event_t::key) {

@@ -1,5 +1,6 @@
 #include "attune/select/catalog.hpp"
 
+#include "attune/detail/json_limits.hpp"
 #include "attune/error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -114,7 +115,13 @@ Variant parse_variant(const json& j, const std::string& path) {
 json parse_strict(std::string_view text) {
   std::vector<std::set<std::string>> open;
   std::string duplicate;
-  auto cb = [&](int, json::parse_event_t ev, json& parsed) -> bool {
+  auto cb = [&](int depth, json::parse_event_t ev, json& parsed) -> bool {
+    // Nesting is bounded while parsing (docs/limits.md): copying or printing a deep value recurses.
+    if ((ev == json::parse_event_t::object_start || ev == json::parse_event_t::array_start) &&
+        depth >= attune::detail::kMaxJsonDepth)
+      throw invalid_argument("catalog JSON nested deeper than " + std::to_string(attune::detail::kMaxJsonDepth) +
+                                 " levels",
+                             status::limit_exceeded);
     if (ev == json::parse_event_t::object_start) open.emplace_back();
     else if (ev == json::parse_event_t::object_end) { if (!open.empty()) open.pop_back(); }
     else if (ev == json::parse_event_t::key && !open.empty() && duplicate.empty()) {

@@ -18,7 +18,7 @@
 // the customer's local calendar.
 //
 // Errors (all attune::invalid_argument, nothing is kept on error):
-//   status::parse_error     not JSON, or not a JSON object
+//   status::parse_error     not JSON, not a JSON object, or a key repeated within an object
 //   status::invalid_utf8    malformed UTF-8 (message names the byte offset)
 //   status::limit_exceeded  payload above kMaxEventBytes, nesting above kMaxEventDepth, an id or
 //                           name above kMaxIdBytes
