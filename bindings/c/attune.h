@@ -136,7 +136,7 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 #define ATTUNE_EMOTION_LABELS 28  /* labels, in GoEmotions emotions.txt order (27 = neutral) */
 #define ATTUNE_EMOTION_EKMAN 7    /* anger, disgust, fear, joy, sadness, surprise, neutral */
 #define ATTUNE_EMOTION_STATES 8   /* marketing states, in attune/states.hpp order */
-#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 1
+#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 2
 
 typedef struct attune_emotion_model attune_emotion_model;
 

@@ -8,6 +8,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace attune::emotion {
@@ -29,13 +31,81 @@ struct TextStats {
   uint32_t flat = 0;         ///< flat acknowledgement words ("ok", "fine", "whatever")
 };
 
+/// Word classes used by the lexicon rules and the hesitation/detachment counters (bit set).
+enum WordClass : uint8_t {
+  cls_booster = 0x01,   ///< "very", "so", ... (intensifies the next sentiment words)
+  cls_dampener = 0x02,  ///< "slightly", "kinda", ...
+  cls_hedge = 0x04,     ///< "maybe", "perhaps", ...
+  cls_flat = 0x08,      ///< "ok", "fine", "whatever", ...
+  cls_sure = 0x10,      ///< "sure"/"certain" (a hedge when negated)
+  cls_but = 0x20,       ///< "but" (shifts the weight of the rule score)
+};
+
+/// Word classes of a normalized word (the fixed lists in features.cpp).
+uint8_t word_class(std::string_view w) noexcept;
+
+/// What scoring needs of one vocabulary word, precomputed at load from the int8 weight table:
+/// the sum of the weight codes of the word's character n-gram rows (exact: integers), their
+/// count, its lexicon valence and word classes. One cache line per word.
+struct alignas(64) WordEntry {
+  std::array<int16_t, kLabelCount> chars;  ///< sum of int8 codes over the word's char n-gram rows
+  float lexval;                   ///< lexicon valence (0 = none)
+  uint16_t ngrams;                ///< number of char n-grams of the word
+  uint8_t cls;                    ///< WordClass bits
+  uint8_t length;                 ///< word length in bytes
+};
+static_assert(sizeof(WordEntry) == 64, "one cache line per word");
+
+/// The vocabulary cache: words -> WordEntry, open addressing on FNV-1a hashes, every hit checked
+/// against the stored word bytes (so a hit is exact, never a hash coincidence). Immutable after
+/// EmotionModel::Impl::build_word_cache(); lookups are const and thread-safe.
+class WordCache {
+ public:
+  const WordEntry* find(std::string_view w, uint64_t h) const noexcept {
+    if (slots_.empty()) return nullptr;
+    const size_t mask = slots_.size() - 1;
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
+      const Slot sl = slots_[i];
+      if (sl.index == 0) return nullptr;
+      if (sl.tag == tag) {
+        const WordEntry& e = entries_[sl.index - 1];
+        if (e.length == w.size() && std::memcmp(arena_.data() + offsets_[sl.index - 1], w.data(), w.size()) == 0) return &e;
+      }
+    }
+  }
+  void clear() noexcept { slots_.clear(); entries_.clear(); offsets_.clear(); arena_.clear(); }
+  bool empty() const noexcept { return entries_.empty(); }
+  size_t size() const noexcept { return entries_.size(); }
+  size_t memory_bytes() const noexcept {
+    return slots_.size() * sizeof(Slot) + entries_.size() * sizeof(WordEntry) + offsets_.size() * 4 + arena_.size();
+  }
+
+ private:
+  struct Slot { uint32_t tag; uint32_t index; };  ///< index = entry + 1 (0 = empty)
+  std::vector<Slot> slots_;
+  std::vector<WordEntry> entries_;
+  std::vector<uint32_t> offsets_;
+  std::string arena_;
+  friend struct EmotionModel::Impl;
+};
+
 /// Per-thread buffers reused across calls so scoring does not allocate once warm.
 struct Scratch {
   text::Tokens tokens;
-  std::vector<uint32_t> idx;     ///< feature rows
+  std::vector<uint32_t> idx;     ///< feature rows: [0, word_end) word group, [word_end, char_end)
+                                 ///< character group, then dense features
   std::vector<float> val;        ///< feature values
   std::vector<int32_t> origin;   ///< token index per feature (explain only; -1 = whole text)
   std::vector<float> tokval;     ///< rule-adjusted valence per token
+  std::vector<float> lexval;     ///< lexicon valence per token (0 = none or not a scored kind)
+  std::vector<uint8_t> cls;      ///< WordClass bits per token
+  std::vector<uint64_t> hash;    ///< FNV-1a of each token's feature text
+  std::vector<const WordEntry*> entry;  ///< word cache entry per token (fast path), else null
+  size_t word_end = 0, char_end = 0;
+  /// Character n-grams of cached words, already summed (fast path only; zero otherwise).
+  std::array<int32_t, kLabelCount> cached_chars{};
+  uint32_t cached_grams = 0;
   TextStats stats;
 };
 
@@ -62,10 +132,19 @@ struct EmotionModel::Impl {
   size_t rows() const noexcept { return size_t(1) << features.hash_bits; }
   float idf(uint32_t row) const noexcept { return idf_codes.empty() ? 1.0f : 1.0f + float(idf_codes[row]) * idf_step; }
 
-  /// Tokenize and extract hashed features + stats into `s`. Throws on bad text.
-  void extract(std::string_view text, Scratch& s, bool with_origin) const;
-  /// Logits -> probabilities (features already in s).
+  /// Vocabulary of the word cache (stored in the model file; a speed cache only: scores are
+  /// identical with or without it).
+  std::vector<std::string> vocabulary;
+  WordCache word_cache;  ///< built for quantized models without IDF; empty otherwise
+
+  /// Tokenize and extract hashed features + stats into `s`. Throws on bad text. With
+  /// `use_cache` (scoring), the character n-grams of vocabulary words come pre-summed from the
+  /// word cache instead of one row each; logits() gives bit-identical results either way.
+  void extract(std::string_view text, Scratch& s, bool with_origin, bool use_cache = false) const;
+  /// Logits (features already in s).
   void logits(const Scratch& s, float* z) const noexcept;
+  /// (Re)build word_cache from `vocabulary` when the model is quantized without IDF.
+  void build_word_cache();
   /// Full scores from extracted features.
   void finish(const Scratch& s, const float* z, EmotionScores& out) const noexcept;
   /// Valence/arousal from stats and probabilities.
@@ -88,9 +167,14 @@ struct EmotionModel::Impl {
   static std::unique_ptr<Impl> deserialize(const uint8_t* data, size_t size);
 };
 
-/// Lexicon rule score of tokens (VADER-like rules on attune tokens). Fills per-token adjusted
-/// valences (0 for tokens without one) and stats.sum/pos/neg/compound.
-void rule_score(const ValenceLexicon& lex, const text::Tokens& tokens, bool vader_compat,
+/// Lexicon valence and word classes of every token, from the lexicon and the word lists.
+void classify_tokens(const ValenceLexicon& lex, const text::Tokens& tokens, std::vector<float>& lexval,
+                     std::vector<uint8_t>& cls);
+
+/// Lexicon rule score of tokens (VADER-like rules on attune tokens) given their lexicon valences
+/// and word classes (classify_tokens). Fills per-token adjusted valences (0 for tokens without
+/// one) and stats.sum/pos/neg/compound.
+void rule_score(const text::Tokens& tokens, const float* lexval, const uint8_t* cls, bool vader_compat,
                 std::vector<float>& tokval, TextStats& st);
 
 inline float sigmoid(float z) noexcept { return 1.0f / (1.0f + std::exp(-z)); }

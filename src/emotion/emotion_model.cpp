@@ -149,7 +149,7 @@ const ValenceLexicon& EmotionModel::lexicon() const noexcept { return impl_->lex
 
 EmotionScores EmotionModel::score(std::string_view text) const {
   Scratch& s = thread_scratch();
-  impl_->extract(text, s, false);
+  impl_->extract(text, s, false, true);
   float z[kLabelCount];
   impl_->logits(s, z);
   EmotionScores out;
@@ -317,7 +317,8 @@ float EmotionModel::rule_valence(std::string_view text, bool vader_compat) const
   Scratch& s = thread_scratch();
   impl_->tokenizer.tokenize(text, s.tokens);
   TextStats st;
-  rule_score(impl_->lexicon, s.tokens, vader_compat, s.tokval, st);
+  classify_tokens(impl_->lexicon, s.tokens, s.lexval, s.cls);
+  rule_score(s.tokens, s.lexval.data(), s.cls.data(), vader_compat, s.tokval, st);
   return st.compound;
 }
 

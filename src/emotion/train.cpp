@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace attune::emotion {
 namespace {
@@ -102,6 +104,37 @@ struct Trainer {
     for (size_t j = 0; j < kLabelCount; ++j) p[j] = sigmoid(z[j]);
   }
 };
+
+// The word cache vocabulary: training words seen at least `min_count` times (most frequent
+// first), then single-word lexicon entries (domain texts meet sentiment words Reddit lacks).
+std::vector<std::string> select_vocabulary(const std::unordered_map<std::string, uint32_t>& counts,
+                                           const ValenceLexicon& lexicon, uint32_t min_count,
+                                           const text::Tokenizer& tokenizer) {
+  std::vector<std::pair<std::string, uint32_t>> frequent;
+  if (min_count == 0) return {};
+  for (const auto& [w, c] : counts)
+    if (c >= min_count) frequent.emplace_back(w, c);
+  std::sort(frequent.begin(), frequent.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (auto& [w, c] : frequent) { seen.insert(w); out.push_back(std::move(w)); }
+  std::vector<std::string> extra;
+  text::Tokens toks;
+  for (const auto& [key, v] : lexicon.entries()) {
+    if (key.empty() || key.size() > 30 || seen.count(key)) continue;
+    try {
+      tokenizer.tokenize(key, toks);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (toks.size() == 1 && toks[0].kind == text::TokenKind::word && toks.text(toks[0]) == key) extra.push_back(key);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
 
 // Least squares with a small ridge: solve (X'X + lambda I) c = X'y.
 template <size_t K>
@@ -201,8 +234,10 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
   impl->features.char_min = opt.features.char_max == 0 ? 0 : opt.features.char_min;
   impl->lexicon = lexicon;
 
+  std::unordered_map<std::string, uint32_t> word_counts;
   auto featurize = [&](Csr& csr) {
     Scratch s;
+    const bool count_words = word_counts.empty();
     for (size_t i = 0; i < data.size(); ++i) {
       if (data[i].labels == 0 || (data[i].labels >> kLabelCount) != 0)
         throw invalid_argument("train: example " + std::to_string(i) + " has no valid labels");
@@ -211,6 +246,9 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
       } catch (const invalid_argument& e) {
         throw invalid_argument("train: example " + std::to_string(i) + ": " + e.what(), e.code());
       }
+      if (count_words)
+        for (const auto& t : s.tokens)
+          if (t.kind == text::TokenKind::word && t.norm_length <= 30) ++word_counts[std::string(s.tokens.text(t))];
       csr.idx.insert(csr.idx.end(), s.idx.begin(), s.idx.end());
       csr.val.insert(csr.val.end(), s.val.begin(), s.val.end());
       csr.offsets.push_back(csr.idx.size());
@@ -237,6 +275,7 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
     csr = Csr{};
     featurize(csr);
   }
+  impl->vocabulary = select_vocabulary(word_counts, lexicon, opt.vocab_min_count, impl->tokenizer);
   if (opt.progress) opt.progress("featurized " + std::to_string(csr.size()) + " texts, " + std::to_string(csr.idx.size()) + " features");
 
   Trainer tr{csr, opt, {}, impl->rows() * kLabelCount};
@@ -312,7 +351,9 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
                      {"max_class_weight", opt.max_class_weight}, {"folds", opt.folds},
                      {"hash_bits", opt.features.hash_bits}, {"word_bigrams", opt.features.word_bigrams},
                      {"char_min", m.features.char_min}, {"char_max", opt.features.char_max},
-                     {"lexicon_features", opt.features.lexicon_features}, {"quantized", m.quantized}, {"idf", opt.idf}};
+                     {"lexicon_features", opt.features.lexicon_features}, {"quantized", m.quantized}, {"idf", opt.idf},
+                     {"vocab_min_count", opt.vocab_min_count}};
+  meta["vocabulary_words"] = m.vocabulary.size();
   meta["class_weights"] = tr.class_weight;
   meta["thresholds"] = m.info.thresholds;
   meta["out_of_fold"] = nlohmann::json::parse(oof_metrics.to_json());

@@ -44,8 +44,9 @@ std::vector<LabeledText> tiny_corpus() {
   return out;
 }
 
-EmotionModel tiny_model(bool quantize = true) {
+EmotionModel tiny_model(bool quantize = true, uint32_t vocab_min_count = 2) {
   TrainOptions o;
+  o.vocab_min_count = vocab_min_count;
   o.features.hash_bits = 12;
   o.epochs = 4;
   o.folds = 2;
@@ -219,6 +220,45 @@ TEST_CASE("model file: corrupt, truncated, wrong version and missing files are r
   REQUIRE(load(version) == status::version_mismatch);
   REQUIRE(status_thrown([] { EmotionModel::load("/nonexistent/emotion.attm"); }) == status::io_error);
   REQUIRE(status_thrown([] { EmotionModel::from_bytes(nullptr, 10); }) == status::invalid_argument);
+}
+
+TEST_CASE("word cache: scores with and without the vocabulary are bit-identical", "[emotion]") {
+  // Same training run, with a vocabulary (char n-grams of known words pre-summed at load) and
+  // without (every n-gram row read one by one): the scores must not differ in any bit.
+  const EmotionModel cached = tiny_model(true, 1), plain = tiny_model(true, 0);
+  const char* texts[] = {"I love this so much", "Worst service ever, I hate it", "The store opens at nine",
+                         "unknownword appears here", "LOVE it!!! soooo good", "not terrible at all, but meh",
+                         "@someone see https://example.com #love 😍", "a", "", "maybe I'm not sure, ok?"};
+  for (const char* t : texts) {
+    CAPTURE(t);
+    require_same(cached.score(t), plain.score(t));
+    // explain() runs the one-row-per-n-gram path of the same model: same probabilities.
+    const auto s = cached.score(t);
+    for (const auto& e : cached.explain(t)) REQUIRE(e.probability == s.probabilities[static_cast<size_t>(e.label)]);
+  }
+  // The shipped model too: fast path (score) and slow path (explain) agree exactly.
+  for (const char* t : kProbeTexts) {
+    const auto s = shipped().score(t);
+    for (const auto& e : shipped().explain(t)) REQUIRE(e.probability == s.probabilities[static_cast<size_t>(e.label)]);
+  }
+  // The vocabulary survives save -> load, and an adapted (float) model drops the cache but
+  // keeps scoring the same way as its own reloaded copy.
+  const auto bytes = cached.to_bytes();
+  const EmotionModel back = EmotionModel::from_bytes(bytes.data(), bytes.size());
+  REQUIRE(back.to_bytes() == bytes);
+  for (const char* t : texts) require_same(back.score(t), plain.score(t));
+  EmotionModel adapted = cached;
+  adapted.correct("The meeting is at noon", {Label::neutral});
+  const auto abytes = adapted.to_bytes();
+  const EmotionModel aback = EmotionModel::from_bytes(abytes.data(), abytes.size());
+  for (const char* t : texts) require_same(adapted.score(t), aback.score(t));
+}
+
+TEST_CASE("model file: format version 1 files are refused with version_mismatch", "[emotion]") {
+  auto bytes = tiny_model().to_bytes();
+  REQUIRE(bytes[8] == kModelFormatVersion);
+  bytes[8] = 1;  // a version 1 file (no vocabulary section)
+  REQUIRE(status_thrown([&] { EmotionModel::from_bytes(bytes.data(), bytes.size()); }) == status::version_mismatch);
 }
 
 TEST_CASE("explain names the tokens that drive a label", "[emotion]") {
