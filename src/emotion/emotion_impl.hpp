@@ -61,6 +61,33 @@ static_assert(sizeof(WordEntry) == 64, "one cache line per word");
 /// EmotionModel::Impl::build_word_cache(); lookups are const and thread-safe.
 class WordCache {
  public:
+  /// Step 1 of a pipelined lookup: start loading the slot of hash h.
+  void prefetch_slot(uint64_t h) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[static_cast<size_t>(h) & (slots_.size() - 1)]);
+  }
+  /// Step 2: the first entry whose tag matches h (0 = none, else entry + 1); starts loading it.
+  uint32_t candidate(uint64_t h) const noexcept {
+    if (slots_.empty()) return 0;
+    const size_t mask = slots_.size() - 1;
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
+      const Slot sl = slots_[i];
+      if (sl.index == 0) return 0;
+      if (sl.tag == tag) {
+        __builtin_prefetch(&entries_[sl.index - 1]);
+        __builtin_prefetch(arena_.data() + offsets_[sl.index - 1]);
+        return sl.index;
+      }
+    }
+  }
+  /// Step 3: the entry of word w given its candidate (falls back to a full probe when the tag
+  /// matched another word).
+  const WordEntry* resolve(std::string_view w, uint64_t h, uint32_t cand) const noexcept {
+    if (cand == 0) return nullptr;
+    const WordEntry& e = entries_[cand - 1];
+    if (e.length == w.size() && same_bytes(arena_.data() + offsets_[cand - 1], w)) return &e;
+    return find(w, h);
+  }
   const WordEntry* find(std::string_view w, uint64_t h) const noexcept {
     if (slots_.empty()) return nullptr;
     const size_t mask = slots_.size() - 1;
@@ -70,7 +97,7 @@ class WordCache {
       if (sl.index == 0) return nullptr;
       if (sl.tag == tag) {
         const WordEntry& e = entries_[sl.index - 1];
-        if (e.length == w.size() && std::memcmp(arena_.data() + offsets_[sl.index - 1], w.data(), w.size()) == 0) return &e;
+        if (e.length == w.size() && same_bytes(arena_.data() + offsets_[sl.index - 1], w)) return &e;
       }
     }
   }
@@ -82,6 +109,12 @@ class WordCache {
   }
 
  private:
+  // Words are short: a plain loop beats a call to memcmp.
+  static bool same_bytes(const char* a, std::string_view b) noexcept {
+    for (size_t i = 0; i < b.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   struct Slot { uint32_t tag; uint32_t index; };  ///< index = entry + 1 (0 = empty)
   std::vector<Slot> slots_;
   std::vector<WordEntry> entries_;
@@ -89,6 +122,24 @@ class WordCache {
   std::string arena_;
   friend struct EmotionModel::Impl;
 };
+
+/// One row of int8 weight codes in memory: 28 labels padded to 32 bytes and 32-byte aligned, so a
+/// row never straddles two cache lines and loads as two 16-byte vectors (the padding is zero and
+/// is not stored in the file).
+struct alignas(32) QRow {
+  std::array<int8_t, 32> c;
+};
+static_assert(sizeof(QRow) == 32 && kLabelCount <= 32, "QRow layout");
+
+/// 32 integer lanes (28 labels + padding), aligned for vector loads and stores.
+struct alignas(64) Sums32 {
+  int32_t v[32];
+};
+
+/// out[j] += sum over k < n of rows[idx[k]].c[j] for all 32 lanes, exactly (integers).
+void add_rows(const QRow* rows, const uint32_t* idx, size_t n, Sums32& out) noexcept;
+/// out[j] += e.chars[j] for the 28 label lanes.
+void add_entry(const WordEntry& e, Sums32& out) noexcept;
 
 /// Per-thread buffers reused across calls so scoring does not allocate once warm.
 struct Scratch {
@@ -102,9 +153,10 @@ struct Scratch {
   std::vector<uint8_t> cls;      ///< WordClass bits per token
   std::vector<uint64_t> hash;    ///< FNV-1a of each token's feature text
   std::vector<const WordEntry*> entry;  ///< word cache entry per token (fast path), else null
+  std::vector<uint32_t> candidate;      ///< word cache candidate per token (fast path)
   size_t word_end = 0, char_end = 0;
   /// Character n-grams of cached words, already summed (fast path only; zero otherwise).
-  std::array<int32_t, kLabelCount> cached_chars{};
+  Sums32 cached_chars{};
   uint32_t cached_grams = 0;
   TextStats stats;
 };
@@ -112,11 +164,12 @@ struct Scratch {
 struct EmotionModel::Impl {
   FeatureOptions features;
   ValenceLexicon lexicon;
-  /// (1 << hash_bits) rows of kLabelCount weights: int8 codes (`qweights`, weight = code *
+  /// (1 << hash_bits) rows of kLabelCount weights: int8 codes (`qrows`, weight = code *
   /// scales[label]) for a quantized model (4x less memory and cache traffic when scoring), float
-  /// (`weights`) for a model in training or adapted by partial_fit. Exactly one is non-empty.
+  /// (`weights`, row-major, kLabelCount per row) for a model in training or adapted by
+  /// partial_fit. Exactly one is non-empty.
   std::vector<float> weights;
-  std::vector<int8_t> qweights;
+  std::vector<QRow> qrows;
   std::array<float, kLabelCount> bias{};
   std::array<float, kLabelCount> scales{};  ///< int8 step per label when quantized
   /// Inverse document frequency per row (empty = all 1). Stored as uint8 codes:
@@ -160,8 +213,7 @@ struct EmotionModel::Impl {
   /// int8 codes -> float weights (clears quantized), before online learning.
   void dequantize();
   float weight(size_t row, size_t label) const noexcept {
-    const size_t i = row * kLabelCount + label;
-    return quantized ? static_cast<float>(qweights[i]) * scales[label] : weights[i];
+    return quantized ? static_cast<float>(qrows[row].c[label]) * scales[label] : weights[row * kLabelCount + label];
   }
   std::vector<uint8_t> serialize() const;
   static std::unique_ptr<Impl> deserialize(const uint8_t* data, size_t size);

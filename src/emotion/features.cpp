@@ -185,6 +185,63 @@ void for_each_char_gram(std::string_view w, const FeatureOptions& fo, unsigned s
 
 }  // namespace
 
+// Integer row sums. With GCC/Clang vector extensions (x86 SSE2, ARM NEON, ...): two 16-byte
+// loads per 32-byte row, 16-bit lane sums over blocks of at most 256 rows (256 * 127 < 2^15),
+// widened to 32 bits after each block. Other compilers: the plain loop (same integers).
+#if defined(__GNUC__)
+#define ATTUNE_EMOTION_VECTOR 1
+using v16i8 = int8_t __attribute__((vector_size(16)));
+using v16i16 = int16_t __attribute__((vector_size(32)));
+using v16i32 = int32_t __attribute__((vector_size(64)));
+#endif
+
+void add_rows(const QRow* rows, const uint32_t* idx, size_t n, Sums32& out) noexcept {
+#ifdef ATTUNE_EMOTION_VECTOR
+  v16i32 o0, o1;
+  std::memcpy(&o0, out.v, 64);
+  std::memcpy(&o1, out.v + 16, 64);
+  for (size_t a = 0; a < n; a += 256) {
+    const size_t b = std::min(n, a + 256);
+    v16i16 s0 = {}, s1 = {};
+    for (size_t k = a; k < b; ++k) {
+      const int8_t* r = rows[idx[k]].c.data();
+      v16i8 x, y;
+      std::memcpy(&x, r, 16);
+      std::memcpy(&y, r + 16, 16);
+      s0 += __builtin_convertvector(x, v16i16);
+      s1 += __builtin_convertvector(y, v16i16);
+    }
+    o0 += __builtin_convertvector(s0, v16i32);
+    o1 += __builtin_convertvector(s1, v16i32);
+  }
+  std::memcpy(out.v, &o0, 64);
+  std::memcpy(out.v + 16, &o1, 64);
+#else
+  for (size_t k = 0; k < n; ++k)
+    for (size_t j = 0; j < 32; ++j) out.v[j] += rows[idx[k]].c[j];
+#endif
+}
+
+void add_entry(const WordEntry& e, Sums32& out) noexcept {
+#ifdef ATTUNE_EMOTION_VECTOR
+  // The entry is one 64-byte line: chars[0..27] then the other fields, masked off here.
+  v16i16 x, y;
+  std::memcpy(&x, &e, 32);
+  std::memcpy(&y, reinterpret_cast<const char*>(&e) + 32, 32);
+  const v16i16 keep = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0};
+  y &= keep;
+  v16i32 o0, o1;
+  std::memcpy(&o0, out.v, 64);
+  std::memcpy(&o1, out.v + 16, 64);
+  o0 += __builtin_convertvector(x, v16i32);
+  o1 += __builtin_convertvector(y, v16i32);
+  std::memcpy(out.v, &o0, 64);
+  std::memcpy(out.v + 16, &o1, 64);
+#else
+  for (size_t j = 0; j < kLabelCount; ++j) out.v[j] += e.chars[j];
+#endif
+}
+
 void EmotionModel::Impl::build_word_cache() {
   word_cache.clear();
   if (!quantized || !idf_codes.empty() || vocabulary.empty()) return;
@@ -206,7 +263,7 @@ void EmotionModel::Impl::build_word_cache() {
     ends.clear();
     for (size_t v = b; v < e_end; ++v) {
       for_each_char_gram(vocabulary[v], features, shift, [&](uint32_t row) {
-        __builtin_prefetch(qweights.data() + size_t(row) * kLabelCount);
+        __builtin_prefetch(&qrows[row]);
         rows.push_back(row);
       });
       ends.push_back(rows.size());
@@ -217,15 +274,13 @@ void EmotionModel::Impl::build_word_cache() {
       const std::string& w = vocabulary[v];
       const uint64_t h = fnv1a64(w);
       if (w.empty() || w.size() > 30 || c.find(w, h)) { r = r_end; continue; }  // unusable or duplicate
-      std::array<int32_t, kLabelCount> sum{};
-      for (; r < r_end; ++r) {
-        const int8_t* q = qweights.data() + size_t(rows[r]) * kLabelCount;
-        for (size_t j = 0; j < kLabelCount; ++j) sum[j] += q[j];
-      }
+      Sums32 sum{};
+      add_rows(qrows.data(), rows.data() + r, r_end - r, sum);
       WordEntry e{};
       // |sum| <= 228 grams * 127 < 2^15 for words of at most 30 bytes and n-grams up to 8.
-      for (size_t j = 0; j < kLabelCount; ++j) e.chars[j] = static_cast<int16_t>(sum[j]);
-      e.ngrams = static_cast<uint16_t>(r_end - (v == b ? 0 : ends[v - b - 1]));
+      for (size_t j = 0; j < kLabelCount; ++j) e.chars[j] = static_cast<int16_t>(sum.v[j]);
+      e.ngrams = static_cast<uint16_t>(r_end - r);
+      r = r_end;
       e.lexval = lexicon.find(w).value_or(0.0f);
       e.cls = word_class(w);
       e.length = static_cast<uint8_t>(w.size());
@@ -245,7 +300,7 @@ void EmotionModel::Impl::extract(std::string_view input, Scratch& s, bool with_o
   s.val.clear();
   s.origin.clear();
   s.stats = TextStats{};
-  s.cached_chars.fill(0);
+  s.cached_chars = Sums32{};
   s.cached_grams = 0;
   const auto& toks = s.tokens;
   const size_t n_tok = toks.size();
@@ -260,30 +315,46 @@ void EmotionModel::Impl::extract(std::string_view input, Scratch& s, bool with_o
   } else {
     classify_tokens(lexicon, toks, s.lexval, s.cls);
   }
+  auto feature_text = [&](const text::Token& t) {
+    if (t.kind == TokenKind::url) return std::string_view("<url>");
+    if (t.kind == TokenKind::mention) return std::string_view("<user>");
+    return toks.text(t);
+  };
   for (size_t i = 0; i < n_tok; ++i) {
-    const auto& t = toks[i];
-    std::string_view w = toks.text(t);
-    if (t.kind == TokenKind::url) w = "<url>";
-    else if (t.kind == TokenKind::mention) w = "<user>";
-    s.hash[i] = fnv1a64(w);
-    if (!cache) continue;
-    if (t.kind == TokenKind::word && (entry[i] = cache->find(w, s.hash[i])) != nullptr) {
-      s.lexval[i] = entry[i]->lexval;
-      s.cls[i] = entry[i]->cls;
-    } else {
-      s.lexval[i] = 0.0f;
-      s.cls[i] = 0;
-      if (is_scored_kind(t.kind)) {
-        if (const auto found = lexicon.find(lex_key(toks, t))) s.lexval[i] = *found;
-        if (t.kind == TokenKind::word) s.cls[i] = word_class(w);
+    s.hash[i] = fnv1a64(feature_text(toks[i]));
+    if (cache && toks[i].kind == TokenKind::word) cache->prefetch_slot(s.hash[i]);
+  }
+  if (cache) {
+    // Pipelined word cache lookups: slots were requested above, entries are requested here for
+    // every word, and only then used, so the cache misses of a text overlap.
+    auto& cand = s.candidate;
+    cand.assign(n_tok, 0);
+    for (size_t i = 0; i < n_tok; ++i)
+      if (toks[i].kind == TokenKind::word) cand[i] = cache->candidate(s.hash[i]);
+    for (size_t i = 0; i < n_tok; ++i) {
+      const auto& t = toks[i];
+      if (t.kind == TokenKind::word && (entry[i] = cache->resolve(toks.text(t), s.hash[i], cand[i])) != nullptr) {
+        s.lexval[i] = entry[i]->lexval;
+        s.cls[i] = entry[i]->cls;
+      } else {
+        s.lexval[i] = 0.0f;
+        s.cls[i] = 0;
+        if (is_scored_kind(t.kind)) {
+          if (const auto found = lexicon.find(lex_key(toks, t))) s.lexval[i] = *found;
+          if (t.kind == TokenKind::word) s.cls[i] = word_class(toks.text(t));
+        }
       }
     }
   }
   rule_score(toks, s.lexval.data(), s.cls.data(), false, s.tokval, s.stats);
   TextStats& st = s.stats;
   const unsigned shift = 64u - features.hash_bits;
+  // Rows are requested as soon as they are known, so their loads overlap the rest of the work.
+  const QRow* prefetch_base = cache ? qrows.data() : nullptr;
   auto add = [&](uint64_t key, float v, int32_t o) {
-    s.idx.push_back(static_cast<uint32_t>(mix64(key) >> shift));
+    const auto row = static_cast<uint32_t>(mix64(key) >> shift);
+    if (prefetch_base) __builtin_prefetch(prefetch_base + row);
+    s.idx.push_back(row);
     s.val.push_back(v);
     if (with_origin) s.origin.push_back(o);
   };
@@ -315,7 +386,7 @@ void EmotionModel::Impl::extract(std::string_view input, Scratch& s, bool with_o
     const auto& t = toks[i];
     if (t.kind != TokenKind::word) continue;
     if (const WordEntry* e = entry[i]) {
-      for (size_t j = 0; j < kLabelCount; ++j) s.cached_chars[j] += e->chars[j];
+      add_entry(*e, s.cached_chars);
       s.cached_grams += e->ngrams;
       continue;
     }
@@ -363,21 +434,14 @@ void EmotionModel::Impl::logits(const Scratch& s, float* z) const noexcept {
     // Without IDF every sparse feature of a group has the same value 1/sqrt(count): sum the
     // int8 codes of each group exactly in integers, then scale once. The word cache relies on
     // this (its entries are such integer sums), and the fast and slow paths agree bit for bit.
-    const int8_t* w = qweights.data();
-    for (size_t k = 0; k < n; ++k) __builtin_prefetch(w + static_cast<size_t>(s.idx[k]) * kLabelCount);
-    int32_t word[kLabelCount] = {}, chars[kLabelCount] = {};
+    const QRow* w = qrows.data();
+    for (size_t k = 0; k < n; ++k) __builtin_prefetch(w + s.idx[k]);
+    Sums32 word{}, chars = s.cached_chars;
+    add_rows(w, s.idx.data(), s.word_end, word);
+    add_rows(w, s.idx.data() + s.word_end, s.char_end - s.word_end, chars);
     float dense[kLabelCount] = {};
-    for (size_t k = 0; k < s.word_end; ++k) {
-      const int8_t* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
-      for (size_t j = 0; j < kLabelCount; ++j) word[j] += row[j];
-    }
-    for (size_t j = 0; j < kLabelCount; ++j) chars[j] = s.cached_chars[j];
-    for (size_t k = s.word_end; k < s.char_end; ++k) {
-      const int8_t* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
-      for (size_t j = 0; j < kLabelCount; ++j) chars[j] += row[j];
-    }
     for (size_t k = s.char_end; k < n; ++k) {
-      const int8_t* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
+      const int8_t* row = w[s.idx[k]].c.data();
       const float v = s.val[k];
       for (size_t j = 0; j < kLabelCount; ++j) dense[j] += v * static_cast<float>(row[j]);
     }
@@ -386,17 +450,17 @@ void EmotionModel::Impl::logits(const Scratch& s, float* z) const noexcept {
     const float iw = nw > 0.0f ? 1.0f / std::sqrt(nw) : 0.0f;
     const float ic = nc > 0.0f ? 1.0f / std::sqrt(nc) : 0.0f;
     for (size_t j = 0; j < kLabelCount; ++j)
-      z[j] = bias[j] + scales[j] * (static_cast<float>(word[j]) * iw + static_cast<float>(chars[j]) * ic + dense[j]);
+      z[j] = bias[j] + scales[j] * (static_cast<float>(word.v[j]) * iw + static_cast<float>(chars.v[j]) * ic + dense[j]);
     return;
   }
   float acc[kLabelCount] = {};
   // The rows are scattered over a table larger than L2: request them all first so the memory
   // accesses overlap instead of waiting one by one.
   if (quantized) {
-    const int8_t* w = qweights.data();
-    for (size_t k = 0; k < n; ++k) __builtin_prefetch(w + static_cast<size_t>(s.idx[k]) * kLabelCount);
+    const QRow* w = qrows.data();
+    for (size_t k = 0; k < n; ++k) __builtin_prefetch(w + s.idx[k]);
     for (size_t k = 0; k < n; ++k) {
-      const int8_t* row = w + static_cast<size_t>(s.idx[k]) * kLabelCount;
+      const int8_t* row = w[s.idx[k]].c.data();
       const float v = s.val[k];
       for (size_t j = 0; j < kLabelCount; ++j) acc[j] += v * static_cast<float>(row[j]);
     }

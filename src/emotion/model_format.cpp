@@ -132,11 +132,12 @@ void EmotionModel::Impl::quantize() {
     for (size_t r = 0; r < n; ++r) m = std::max(m, std::fabs(weights[r * kLabelCount + j]));
     scales[j] = m > 0.0f ? m / 127.0f : 1.0f;
   }
-  qweights.resize(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const float q = std::round(weights[i] / scales[i % kLabelCount]);
-    qweights[i] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)));
-  }
+  qrows.assign(n, QRow{});
+  for (size_t r = 0; r < n; ++r)
+    for (size_t j = 0; j < kLabelCount; ++j) {
+      const float q = std::round(weights[r * kLabelCount + j] / scales[j]);
+      qrows[r].c[j] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)));
+    }
   std::vector<float>().swap(weights);
   quantized = true;
   build_word_cache();
@@ -144,9 +145,10 @@ void EmotionModel::Impl::quantize() {
 
 void EmotionModel::Impl::dequantize() {
   if (!quantized) return;
-  weights.resize(qweights.size());
-  for (size_t i = 0; i < qweights.size(); ++i) weights[i] = static_cast<float>(qweights[i]) * scales[i % kLabelCount];
-  std::vector<int8_t>().swap(qweights);
+  weights.resize(qrows.size() * kLabelCount);
+  for (size_t r = 0; r < qrows.size(); ++r)
+    for (size_t j = 0; j < kLabelCount; ++j) weights[r * kLabelCount + j] = static_cast<float>(qrows[r].c[j]) * scales[j];
+  std::vector<QRow>().swap(qrows);
   quantized = false;
   word_cache.clear();  // its entries are sums of int8 codes
 }
@@ -171,7 +173,8 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   w.u64(rows());
   if (quantized) {
     for (float s : scales) w.f32(s);
-    for (int8_t q : qweights) w.u8(static_cast<uint8_t>(q));
+    for (const QRow& row : qrows)
+      for (size_t j = 0; j < kLabelCount; ++j) w.u8(static_cast<uint8_t>(row.c[j]));
   } else {
     for (float x : weights) w.f32(x);
   }
@@ -247,10 +250,11 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
       if (!(s > 0.0f)) throw error(status::format_error, "emotion model weight step not positive");
     }
     const uint8_t* q = r.take(cells, "weights");
-    impl->qweights.resize(cells);
-    std::memcpy(impl->qweights.data(), q, cells);  // int8 is two's complement on every target
     if (std::memchr(q, 0x80, cells) != nullptr)  // the byte of int8 -128
       throw error(status::format_error, "emotion model weight code -128 is not used by this format");
+    impl->qrows.assign(impl->rows(), QRow{});
+    for (size_t row = 0; row < impl->rows(); ++row)  // int8 is two's complement on every target
+      std::memcpy(impl->qrows[row].c.data(), q + row * kLabelCount, kLabelCount);
     impl->quantized = true;
   } else if (encoding == 0) {
     const uint8_t* q = r.take(cells * 4, "weights");
