@@ -5,6 +5,7 @@
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/text/tokenizer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace attune::emotion {
+
+/// Softness (log-odds) of the soft maximum over a marketing state's member label margins.
+inline constexpr float kStateSoftness = 0.5f;
 
 /// Number of calibration coefficients for valence and arousal.
 inline constexpr size_t kValenceCoefs = 4;   // compound, P_pos - P_neg, tanh(S/4), intercept
@@ -180,6 +184,13 @@ struct EmotionModel::Impl {
   ModelInfo info;
   std::array<float, kValenceCoefs> valence_coef{{0.75f, 0.25f, 0.0f, 0.0f}};
   std::array<float, kArousalCoefs> arousal_coef{{0.1f, 0.15f, 0.2f, 0.5f, 0.1f}};
+  /// Marketing state calibration (label-derived states only): state = sigmoid(slope * m +
+  /// intercept), m = state_margin(): soft maximum of z_j - logit(threshold_j) over the members.
+  /// Fitted by logistic regression on out-of-fold predictions of the training data.
+  std::array<float, kStateCount> state_slope{};
+  std::array<float, kStateCount> state_intercept{};
+  /// logit(threshold) per label (derived from info.thresholds by refresh_derived()).
+  std::array<float, kLabelCount> threshold_logit{};
   text::Tokenizer tokenizer;
 
   size_t rows() const noexcept { return size_t(1) << features.hash_bits; }
@@ -198,6 +209,25 @@ struct EmotionModel::Impl {
   void logits(const Scratch& s, float* z) const noexcept;
   /// (Re)build word_cache from `vocabulary` when the model is quantized without IDF.
   void build_word_cache();
+  /// Recompute threshold_logit from info.thresholds.
+  void refresh_derived() noexcept {
+    for (size_t j = 0; j < kLabelCount; ++j) {
+      const float t = info.thresholds[j];
+      threshold_logit[j] = std::log(t / (1.0f - t));
+    }
+  }
+  /// The evidence of a state: a soft maximum of its member labels' threshold margins (log-odds
+  /// over each label's threshold), tau * log(sum_j exp(m_j / tau)) with tau = kStateSoftness.
+  /// With one member it is that member's margin; several elevated members add up a little.
+  float state_margin(LabelMask members, const float* z) const noexcept {
+    float mx = -1e30f;
+    for (size_t j = 0; j < kLabelCount; ++j)
+      if (members & (LabelMask(1) << j)) mx = std::max(mx, z[j] - threshold_logit[j]);
+    float sum = 0.0f;
+    for (size_t j = 0; j < kLabelCount; ++j)
+      if (members & (LabelMask(1) << j)) sum += std::exp((z[j] - threshold_logit[j] - mx) / kStateSoftness);
+    return mx + kStateSoftness * std::log(sum);
+  }
   /// Full scores from extracted features.
   void finish(const Scratch& s, const float* z, EmotionScores& out) const noexcept;
   /// Valence/arousal from stats and probabilities.

@@ -9,6 +9,9 @@
 //   bias         n x f32
 //   thresholds   n x f32
 //   calibration  4 x f32 valence coefficients, 5 x f32 arousal coefficients
+//   states       8 x (f32 slope, f32 intercept), MarketingState order: state = sigmoid(slope * m +
+//                intercept), m = 0.5 * log(sum over member labels of exp(2 * (z - logit(threshold))));
+//                states without member labels store 0, 0 (ignored). New in version 2.
 //   weights      u32 encoding (0 = f32, 1 = int8 with per-label step), u64 rows (= 2^hash_bits),
 //                encoding 1: n x f32 steps, then rows x n int8 (row-major)
 //                encoding 0: rows x n f32
@@ -169,6 +172,7 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   for (float t : info.thresholds) w.f32(t);
   for (float c : valence_coef) w.f32(c);
   for (float c : arousal_coef) w.f32(c);
+  for (size_t k = 0; k < kStateCount; ++k) { w.f32(state_slope[k]); w.f32(state_intercept[k]); }
   w.u32(quantized ? 1u : 0u);
   w.u64(rows());
   if (quantized) {
@@ -240,6 +244,11 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
   }
   for (auto& c : impl->valence_coef) c = r.f32("valence calibration");
   for (auto& c : impl->arousal_coef) c = r.f32("arousal calibration");
+  for (size_t k = 0; k < kStateCount; ++k) {
+    impl->state_slope[k] = r.f32("state slope");
+    impl->state_intercept[k] = r.f32("state intercept");
+    if (impl->state_slope[k] < 0.0f) throw error(status::format_error, "emotion model state slope negative");
+  }
   const uint32_t encoding = r.u32("weight encoding");
   const uint64_t rows = r.u64("row count");
   if (rows != impl->rows()) throw error(status::format_error, "emotion model row count does not match hash_bits");
@@ -296,6 +305,7 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
   r.take(4, "checksum");
   if (r.pos() != size) throw error(status::format_error, "emotion model has trailing bytes");
   impl->info.format_version = version;
+  impl->refresh_derived();
   impl->build_word_cache();
   return impl;
 }

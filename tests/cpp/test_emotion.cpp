@@ -126,6 +126,44 @@ TEST_CASE("shipped model: scores are well-formed", "[emotion]") {
           m.score("Wow, I absolutely love the new design!").state(attune::MarketingState::detachment));
 }
 
+TEST_CASE("marketing states are calibrated: clear texts reach 0.5, neutral texts stay below 0.2", "[emotion]") {
+  // Hand-written texts (not from the training data). 0.5 is the guardrail threshold
+  // (models/guardrails.json: no urgency/scarcity when anxiety >= 0.5).
+  using attune::MarketingState;
+  const auto& m = shipped();
+  auto require_at_least = [&](const char* text, MarketingState st, float v) {
+    const auto s = m.score(text);
+    CAPTURE(text, attune::state_name(st), s.state(st));
+    REQUIRE(s.state(st) >= v);
+  };
+  for (const char* t : {"I'm so anxious today", "I'm really nervous about the surgery tomorrow",
+                        "I'm worried the payment won't go through", "I'm scared my order won't arrive in time",
+                        "I am terrified of flying next week"})
+    require_at_least(t, MarketingState::anxiety, 0.5f);
+  for (const char* t : {"This is so frustrating, the app keeps crashing.", "I'm fed up with waiting, this is ridiculous.",
+                        "Your support is useless and I'm really annoyed.", "I'm so angry, the refund still hasn't arrived."})
+    require_at_least(t, MarketingState::frustration, 0.5f);
+  require_at_least("Thank you so much, everything works perfectly.", MarketingState::satisfaction, 0.5f);
+  require_at_least("Wow, I can't wait to try it, this is amazing!", MarketingState::excitement, 0.5f);
+  require_at_least("I don't understand how this works, I'm confused.", MarketingState::confusion, 0.5f);
+  require_at_least("I'm curious, how does the subscription work?", MarketingState::curiosity, 0.5f);
+  for (const char* t : {"The meeting is at noon.", "I bought a blue jacket last week.",
+                        "Please send the invoice to my office address.", "The package arrived on Tuesday.",
+                        "My account number ends in 42."}) {
+    const auto s = m.score(t);
+    for (size_t k = 0; k < attune::kStateCount; ++k) {
+      CAPTURE(t, attune::kStateNames[k], s.states[k]);
+      REQUIRE(s.states[k] < 0.2f);
+    }
+  }
+  // States follow their own evidence: a frustrated text is not anxious, an anxious one not frustrated.
+  REQUIRE(m.score("This is so frustrating, the app keeps crashing.").state(MarketingState::anxiety) < 0.2f);
+  REQUIRE(m.score("I'm so anxious today").state(MarketingState::frustration) < 0.2f);
+  // Negated: "not worried at all" is far less anxious than "worried".
+  REQUIRE(m.score("I'm not worried at all").state(MarketingState::anxiety) <
+          m.score("I'm worried").state(MarketingState::anxiety));
+}
+
 TEST_CASE("negation: 'not bad' is less negative than 'bad'; negated negatives are not negative", "[emotion]") {
   const auto& m = shipped();
   REQUIRE(m.score("not bad").valence > m.score("bad").valence);
