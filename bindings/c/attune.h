@@ -126,7 +126,7 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* Emotion scoring: text -> probabilities of the 27 GoEmotions emotions + neutral, Ekman groups,
  * marketing states, valence, arousal, confidence; token-level explanations; online correction
- * (the empathy loop). Model files: see docs/emotion-model.md (format version 1).
+ * (the empathy loop). Model files: see docs/emotion-model.md (format version 2).
  *
  * Thread-safety of attune_emotion_model: scoring, batch scoring, explain and save may be called
  * concurrently from any number of threads on one handle. attune_emotion_model_correct takes an
