@@ -1,16 +1,19 @@
 // Emotion scoring throughput and model load time: JSON lines.
 //   {"name":"emotion_model_load",...}        load time of the shipped model (median of 5)
-//   {"name":"emotion_score","threads":1,...} single-thread EmotionModel::score, texts/s
+//   {"name":"emotion_score","threads":1,...} single-thread EmotionModel::score: texts/s of wall
+//       time and of process CPU time (cpu_ns_per_text), which stays meaningful on a loaded machine
 //   {"name":"emotion_score_batch","threads":N,...} score_batch scaling with threads
 // Texts: GoEmotions dev (../shared/data/goemotions/dev.tsv, the texts the fastText bench
 // script predicts) when present, else generated text of similar length. Medians of 5 passes.
-// usage: bench_emotion [MODEL] [TSV]
+// usage: bench_emotion [MODEL] [TSV] [--single]   (--single: stop after the single-thread line)
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/model_path.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <string>
@@ -46,6 +49,17 @@ std::vector<std::string> generate(size_t n) {
   return texts;
 }
 
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double load_average() {
+  double l[1] = {0.0};
+  return getloadavg(l, 1) == 1 ? l[0] : -1.0;
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -63,32 +77,40 @@ int main(int argc, char** argv) {
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
 
-  std::vector<double> load_ms;
+  std::vector<double> load_ms, load_cpu_ms;
   for (int r = 0; r < 5; ++r) {
     const auto t0 = clk::now();
+    const double c0 = cpu_seconds();
     const EmotionModel m = EmotionModel::load(model_path);
+    load_cpu_ms.push_back(1e3 * (cpu_seconds() - c0));
     load_ms.push_back(std::chrono::duration<double, std::milli>(clk::now() - t0).count());
   }
   std::ifstream f(model_path, std::ios::binary | std::ios::ate);
-  std::printf("{\"name\":\"emotion_model_load\",\"ms\":%.1f,\"file_bytes\":%lld}\n", median(load_ms),
-              static_cast<long long>(f.tellg()));
+  std::printf("{\"name\":\"emotion_model_load\",\"ms\":%.1f,\"cpu_ms\":%.1f,\"file_bytes\":%lld}\n", median(load_ms),
+              median(load_cpu_ms), static_cast<long long>(f.tellg()));
 
   const EmotionModel model = EmotionModel::load(model_path);
   float sink = 0;
   for (const auto& t : texts) sink += model.score(t).valence;  // warm-up
-  std::vector<double> rates;
+  std::vector<double> rates, cpu_ns;
+  const double load_before = load_average();
   for (int r = 0; r < 5; ++r) {
     const auto t0 = clk::now();
+    const double c0 = cpu_seconds();
     for (int rep = 0; rep < 4; ++rep)
       for (const auto& t : texts) sink += model.score(t).probabilities[0];
     const double s = std::chrono::duration<double>(clk::now() - t0).count();
-    rates.push_back(4.0 * double(texts.size()) / s);
+    const double n = 4.0 * double(texts.size());
+    rates.push_back(n / s);
+    cpu_ns.push_back(1e9 * (cpu_seconds() - c0) / n);
   }
-  const double rate = median(rates);
-  std::printf("{\"name\":\"emotion_score\",\"threads\":1,\"items_per_s\":%.0f,\"bytes_per_s\":%.0f,\"texts\":%zu,"
-              "\"avg_bytes\":%.1f,\"source\":\"%s\",\"checksum\":%.3f}\n",
-              rate, rate * double(bytes) / double(texts.size()), texts.size(), double(bytes) / double(texts.size()),
-              source.c_str(), double(sink));
+  const double rate = median(rates), ns = median(cpu_ns);
+  std::printf("{\"name\":\"emotion_score\",\"threads\":1,\"items_per_s\":%.0f,\"cpu_ns_per_text\":%.0f,"
+              "\"items_per_cpu_s\":%.0f,\"bytes_per_s\":%.0f,\"texts\":%zu,\"avg_bytes\":%.1f,\"source\":\"%s\","
+              "\"load_average\":%.2f,\"checksum\":%.3f}\n",
+              rate, ns, 1e9 / ns, rate * double(bytes) / double(texts.size()), texts.size(),
+              double(bytes) / double(texts.size()), source.c_str(), load_before, double(sink));
+  if (argc > 3 && std::string(argv[3]) == "--single") return 0;
 
   std::vector<std::string> big;
   for (int rep = 0; rep < 8; ++rep) big.insert(big.end(), texts.begin(), texts.end());

@@ -126,7 +126,7 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 
 /* Emotion scoring: text -> probabilities of the 27 GoEmotions emotions + neutral, Ekman groups,
  * marketing states, valence, arousal, confidence; token-level explanations; online correction
- * (the empathy loop). Model files: see docs/emotion-model.md (format version 1).
+ * (the empathy loop). Model files: see docs/emotion-model.md (format version 2).
  *
  * Thread-safety of attune_emotion_model: scoring, batch scoring, explain and save may be called
  * concurrently from any number of threads on one handle. attune_emotion_model_correct takes an
@@ -136,7 +136,7 @@ ATTUNE_API int attune_utf8_validate(const char* text, size_t text_len, size_t* b
 #define ATTUNE_EMOTION_LABELS 28  /* labels, in GoEmotions emotions.txt order (27 = neutral) */
 #define ATTUNE_EMOTION_EKMAN 7    /* anger, disgust, fear, joy, sadness, surprise, neutral */
 #define ATTUNE_EMOTION_STATES 8   /* marketing states, in attune/states.hpp order */
-#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 1
+#define ATTUNE_EMOTION_MODEL_FORMAT_VERSION 2
 
 typedef struct attune_emotion_model attune_emotion_model;
 

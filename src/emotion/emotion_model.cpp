@@ -103,12 +103,11 @@ void EmotionModel::Impl::finish(const Scratch& s, const float* z, EmotionScores&
     out.ekman[e] = std::max(out.ekman[e], p[j]);
     if (mask & (LabelMask(1) << j)) out.ekman_active |= 1u << e;
   }
+  // Label-derived states: calibrated probability that a reader would mark the text with one of
+  // the state's emotions, from the strongest member label's margin over its threshold.
   for (size_t k = 0; k < kStateCount; ++k) {
     const LabelMask members = Taxonomy::state_members(static_cast<MarketingState>(k));
-    float none = 1.0f;
-    for (size_t j = 0; j < kLabelCount; ++j)
-      if (members & (LabelMask(1) << j)) none *= 1.0f - p[j];
-    out.states[k] = members ? 1.0f - none : 0.0f;
+    out.states[k] = members ? sigmoid(state_slope[k] * state_margin(members, z) + state_intercept[k]) : 0.0f;
   }
   const TextStats& st = s.stats;
   // Hesitation (text evidence only): each hedge halves the remaining doubt.
@@ -116,7 +115,9 @@ void EmotionModel::Impl::finish(const Scratch& s, const float* z, EmotionScores&
   // Detachment (text evidence only): short, flat, unemphatic replies.
   float shortness = st.words == 0 ? 0.0f : st.words <= 2 ? 1.0f : st.words <= 4 ? 0.6f : st.words <= 6 ? 0.3f : 0.0f;
   const float pn = p[kLabelCount - 1];
-  float flat = st.flat > 0 ? std::max(0.8f, pn) : pn;
+  // A flat word ("ok", "fine", "whatever") is the evidence; a short neutral text without one
+  // ("The meeting is at noon.") is only weak evidence.
+  float flat = st.flat > 0 ? std::max(0.8f, pn) : 0.6f * pn;
   if (st.exclaims > 0 || st.emphasis > 0) flat *= 0.5f;
   out.states[index(MarketingState::detachment)] = clamp01(shortness * flat);
 
@@ -150,7 +151,7 @@ const ValenceLexicon& EmotionModel::lexicon() const noexcept { return impl_->lex
 
 EmotionScores EmotionModel::score(std::string_view text) const {
   Scratch& s = thread_scratch();
-  impl_->extract(text, s, false);
+  impl_->extract(text, s, false, true);
   float z[kLabelCount];
   impl_->logits(s, z);
   EmotionScores out;
@@ -318,7 +319,8 @@ float EmotionModel::rule_valence(std::string_view text, bool vader_compat) const
   Scratch& s = thread_scratch();
   impl_->tokenizer.tokenize(text, s.tokens);
   TextStats st;
-  rule_score(impl_->lexicon, s.tokens, vader_compat, s.tokval, st);
+  classify_tokens(impl_->lexicon, s.tokens, s.lexval, s.cls);
+  rule_score(s.tokens, s.lexval.data(), s.cls.data(), vader_compat, s.tokval, st);
   return st.compound;
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace attune::emotion {
@@ -67,7 +68,39 @@ EvalResult evaluate(const EmotionModel& model, const std::vector<LabeledText>& d
   model.score_batch(texts, scores, threads);
   std::vector<LabelMask> pred;
   for (const auto& s : scores) pred.push_back(s.active);
-  return evaluate_masks(pred, gold);
+  EvalResult r = evaluate_masks(pred, gold);
+  const LabelMask neutral_only = Taxonomy::bit(Label::neutral);
+  for (size_t k = 0; k < kStateCount; ++k) {
+    const LabelMask members = Taxonomy::state_members(static_cast<MarketingState>(k));
+    if (!members || scores.empty()) continue;
+    StateMetrics& m = r.per_state[k];
+    std::array<double, 10> bin_sum{}, bin_pos{};
+    std::array<size_t, 10> bin_n{};
+    std::vector<float> neutral_scores;
+    for (size_t i = 0; i < scores.size(); ++i) {
+      const double p = scores[i].states[k], y = (gold[i] & members) ? 1.0 : 0.0;
+      m.brier += (p - y) * (p - y);
+      m.mean_score += p;
+      m.positive_rate += y;
+      const size_t b = std::min<size_t>(9, static_cast<size_t>(p * 10.0));
+      bin_sum[b] += p;
+      bin_pos[b] += y;
+      ++bin_n[b];
+      if (gold[i] == neutral_only) neutral_scores.push_back(scores[i].states[k]);
+    }
+    const double n = double(scores.size());
+    for (size_t b = 0; b < 10; ++b)
+      if (bin_n[b]) m.ece += std::fabs(bin_sum[b] - bin_pos[b]) / n;
+    m.brier /= n;
+    m.mean_score /= n;
+    m.positive_rate /= n;
+    if (!neutral_scores.empty()) {
+      std::sort(neutral_scores.begin(), neutral_scores.end());
+      m.neutral_p95 = neutral_scores[std::min(neutral_scores.size() - 1, neutral_scores.size() * 95 / 100)];
+    }
+  }
+  r.has_states = !scores.empty();
+  return r;
 }
 
 std::string EvalResult::to_json() const {
@@ -85,6 +118,17 @@ std::string EvalResult::to_json() const {
   nlohmann::ordered_json ek;
   for (size_t i = 0; i < kEkmanCount; ++i) ek[std::string(kEkmanNames[i])] = round4(per_ekman[i].f1);
   j["ekman_f1"] = ek;
+  if (has_states) {
+    nlohmann::ordered_json st;
+    for (size_t k = 0; k < kStateCount; ++k) {
+      if (!Taxonomy::state_members(static_cast<MarketingState>(k))) continue;
+      const auto& m = per_state[k];
+      st[std::string(kStateNames[k])] = {{"brier", round4(m.brier)}, {"ece", round4(m.ece)},
+                                         {"mean_score", round4(m.mean_score)}, {"positive_rate", round4(m.positive_rate)},
+                                         {"neutral_p95", round4(m.neutral_p95)}};
+    }
+    j["states"] = st;
+  }
   j["n"] = n;
   return j.dump();
 }

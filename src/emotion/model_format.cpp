@@ -1,4 +1,4 @@
-// The emotion model file format (version 1). All integers and floats little-endian, floats
+// The emotion model file format (version 2). All integers and floats little-endian, floats
 // IEEE-754 binary32; independent of the host's endianness and word size.
 //
 //   magic        8 bytes  "ATTUNEEM"
@@ -9,12 +9,18 @@
 //   bias         n x f32
 //   thresholds   n x f32
 //   calibration  4 x f32 valence coefficients, 5 x f32 arousal coefficients
+//   states       8 x (f32 slope, f32 intercept), MarketingState order: state = sigmoid(slope * m +
+//                intercept), m = 0.5 * log(sum over member labels of exp(2 * (z - logit(threshold))));
+//                states without member labels store 0, 0 (ignored). New in version 2.
 //   weights      u32 encoding (0 = f32, 1 = int8 with per-label step), u64 rows (= 2^hash_bits),
 //                encoding 1: n x f32 steps, then rows x n int8 (row-major)
 //                encoding 0: rows x n f32
 //   idf          u32 encoding (0 = none, 1 = uint8 codes), if 1: f32 step, rows x u8
 //                (idf = 1 + code * step)
 //   lexicon      u32 count, then count x (u16 length, UTF-8 token, f32 valence)
+//   vocabulary   u32 count (<= 2^20), then count x (u8 length 1..30, normalized word bytes):
+//                the words whose character n-grams are pre-summed at load (a speed cache;
+//                scores do not depend on it). New in version 2.
 //   metadata     u32 length, UTF-8 JSON (training data, options, metrics, credits)
 //   checksum     u32 CRC-32 (IEEE) of every byte before it
 #include "emotion_impl.hpp"
@@ -29,19 +35,33 @@ namespace {
 
 constexpr char kMagic[8] = {'A', 'T', 'T', 'U', 'N', 'E', 'E', 'M'};
 constexpr uint32_t kTokenizerContract = 1;
+constexpr size_t kMaxVocabWord = 30;             // longer words have no character n-grams
+constexpr uint32_t kMaxVocabSize = 1u << 20;
 
+// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), eight bytes per step ("slicing by 8":
+// table k holds the CRC of a byte followed by k zero bytes), so checking a 7 MB model takes a few
+// milliseconds instead of tens. Byte order independent: the words are assembled from bytes.
 uint32_t crc32(const uint8_t* p, size_t n) noexcept {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
+  static const auto tables = [] {
+    std::array<std::array<uint32_t, 256>, 8> t{};
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
       for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
+      t[0][i] = c;
     }
+    for (size_t k = 1; k < 8; ++k)
+      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
     return t;
   }();
+  const auto& t = tables;
   uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  for (; n >= 8; p += 8, n -= 8) {
+    const uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
+    const uint32_t hi = uint32_t(p[4]) | uint32_t(p[5]) << 8 | uint32_t(p[6]) << 16 | uint32_t(p[7]) << 24;
+    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][hi & 0xFF] ^
+        t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+  }
+  for (; n > 0; ++p, --n) c = t[0][(c ^ *p) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 
@@ -115,21 +135,25 @@ void EmotionModel::Impl::quantize() {
     for (size_t r = 0; r < n; ++r) m = std::max(m, std::fabs(weights[r * kLabelCount + j]));
     scales[j] = m > 0.0f ? m / 127.0f : 1.0f;
   }
-  qweights.resize(weights.size());
-  for (size_t i = 0; i < weights.size(); ++i) {
-    const float q = std::round(weights[i] / scales[i % kLabelCount]);
-    qweights[i] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)));
-  }
+  qrows.assign(n, QRow{});
+  for (size_t r = 0; r < n; ++r)
+    for (size_t j = 0; j < kLabelCount; ++j) {
+      const float q = std::round(weights[r * kLabelCount + j] / scales[j]);
+      qrows[r].c[j] = static_cast<int8_t>(std::max(-127.0f, std::min(127.0f, q)));
+    }
   std::vector<float>().swap(weights);
   quantized = true;
+  build_word_cache();
 }
 
 void EmotionModel::Impl::dequantize() {
   if (!quantized) return;
-  weights.resize(qweights.size());
-  for (size_t i = 0; i < qweights.size(); ++i) weights[i] = static_cast<float>(qweights[i]) * scales[i % kLabelCount];
-  std::vector<int8_t>().swap(qweights);
+  weights.resize(qrows.size() * kLabelCount);
+  for (size_t r = 0; r < qrows.size(); ++r)
+    for (size_t j = 0; j < kLabelCount; ++j) weights[r * kLabelCount + j] = static_cast<float>(qrows[r].c[j]) * scales[j];
+  std::vector<QRow>().swap(qrows);
   quantized = false;
+  word_cache.clear();  // its entries are sums of int8 codes
 }
 
 std::vector<uint8_t> EmotionModel::Impl::serialize() const {
@@ -148,11 +172,13 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   for (float t : info.thresholds) w.f32(t);
   for (float c : valence_coef) w.f32(c);
   for (float c : arousal_coef) w.f32(c);
+  for (size_t k = 0; k < kStateCount; ++k) { w.f32(state_slope[k]); w.f32(state_intercept[k]); }
   w.u32(quantized ? 1u : 0u);
   w.u64(rows());
   if (quantized) {
     for (float s : scales) w.f32(s);
-    for (int8_t q : qweights) w.u8(static_cast<uint8_t>(q));
+    for (const QRow& row : qrows)
+      for (size_t j = 0; j < kLabelCount; ++j) w.u8(static_cast<uint8_t>(row.c[j]));
   } else {
     for (float x : weights) w.f32(x);
   }
@@ -163,6 +189,12 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   }
   w.u32(static_cast<uint32_t>(lexicon.size()));
   for (const auto& [tok, v] : lexicon.entries()) { w.str16(tok); w.f32(v); }
+  w.u32(static_cast<uint32_t>(vocabulary.size()));
+  for (const auto& word : vocabulary) {
+    if (word.empty() || word.size() > kMaxVocabWord) throw invalid_argument("vocabulary word length outside 1..30");
+    w.u8(static_cast<uint8_t>(word.size()));
+    w.bytes.insert(w.bytes.end(), word.begin(), word.end());
+  }
   if (info.metadata_json.size() > 0xFFFFFFFFu) throw invalid_argument("metadata too large");
   w.u32(static_cast<uint32_t>(info.metadata_json.size()));
   w.bytes.insert(w.bytes.end(), info.metadata_json.begin(), info.metadata_json.end());
@@ -212,6 +244,11 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
   }
   for (auto& c : impl->valence_coef) c = r.f32("valence calibration");
   for (auto& c : impl->arousal_coef) c = r.f32("arousal calibration");
+  for (size_t k = 0; k < kStateCount; ++k) {
+    impl->state_slope[k] = r.f32("state slope");
+    impl->state_intercept[k] = r.f32("state intercept");
+    if (impl->state_slope[k] < 0.0f) throw error(status::format_error, "emotion model state slope negative");
+  }
   const uint32_t encoding = r.u32("weight encoding");
   const uint64_t rows = r.u64("row count");
   if (rows != impl->rows()) throw error(status::format_error, "emotion model row count does not match hash_bits");
@@ -222,10 +259,11 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
       if (!(s > 0.0f)) throw error(status::format_error, "emotion model weight step not positive");
     }
     const uint8_t* q = r.take(cells, "weights");
-    impl->qweights.resize(cells);
-    std::memcpy(impl->qweights.data(), q, cells);  // int8 is two's complement on every target
-    for (int8_t v : impl->qweights)
-      if (v == -128) throw error(status::format_error, "emotion model weight code -128 is not used by format 1");
+    if (std::memchr(q, 0x80, cells) != nullptr)  // the byte of int8 -128
+      throw error(status::format_error, "emotion model weight code -128 is not used by this format");
+    impl->qrows.assign(impl->rows(), QRow{});
+    for (size_t row = 0; row < impl->rows(); ++row)  // int8 is two's complement on every target
+      std::memcpy(impl->qrows[row].c.data(), q + row * kLabelCount, kLabelCount);
     impl->quantized = true;
   } else if (encoding == 0) {
     const uint8_t* q = r.take(cells * 4, "weights");
@@ -253,12 +291,22 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
     std::string tok = r.str16("lexicon token");
     impl->lexicon.set(tok, r.f32("lexicon valence"));
   }
+  const uint32_t vocab = r.u32("vocabulary size");
+  if (vocab > kMaxVocabSize) throw error(status::format_error, "emotion model vocabulary too large");
+  for (uint32_t i = 0; i < vocab; ++i) {
+    const uint8_t len = r.u8("vocabulary word length");
+    if (len == 0 || len > kMaxVocabWord) throw error(status::format_error, "emotion model vocabulary word length outside 1..30");
+    const uint8_t* p = r.take(len, "vocabulary word");
+    impl->vocabulary.emplace_back(reinterpret_cast<const char*>(p), len);
+  }
   const uint32_t meta = r.u32("metadata length");
   const uint8_t* m = r.take(meta, "metadata");
   impl->info.metadata_json.assign(reinterpret_cast<const char*>(m), meta);
   r.take(4, "checksum");
   if (r.pos() != size) throw error(status::format_error, "emotion model has trailing bytes");
   impl->info.format_version = version;
+  impl->refresh_derived();
+  impl->build_word_cache();
   return impl;
 }
 

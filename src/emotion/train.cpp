@@ -14,6 +14,9 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace attune::emotion {
 namespace {
@@ -102,6 +105,60 @@ struct Trainer {
     for (size_t j = 0; j < kLabelCount; ++j) p[j] = sigmoid(z[j]);
   }
 };
+
+// The word cache vocabulary: training words seen at least `min_count` times (most frequent
+// first), then single-word lexicon entries (domain texts meet sentiment words Reddit lacks).
+std::vector<std::string> select_vocabulary(const std::unordered_map<std::string, uint32_t>& counts,
+                                           const ValenceLexicon& lexicon, uint32_t min_count,
+                                           const text::Tokenizer& tokenizer) {
+  std::vector<std::pair<std::string, uint32_t>> frequent;
+  if (min_count == 0) return {};
+  for (const auto& [w, c] : counts)
+    if (c >= min_count) frequent.emplace_back(w, c);
+  std::sort(frequent.begin(), frequent.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (auto& [w, c] : frequent) { seen.insert(w); out.push_back(std::move(w)); }
+  std::vector<std::string> extra;
+  text::Tokens toks;
+  for (const auto& [key, v] : lexicon.entries()) {
+    if (key.empty() || key.size() > 30 || seen.count(key)) continue;
+    try {
+      tokenizer.tokenize(key, toks);
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (toks.size() == 1 && toks[0].kind == text::TokenKind::word && toks.text(toks[0]) == key) extra.push_back(key);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+// Platt scaling: (slope, intercept) minimizing the logistic loss of sigmoid(slope * m + intercept)
+// against y, with a small ridge, by Newton's method (a 2x2 system per step).
+std::pair<double, double> fit_platt(const std::vector<float>& m, const std::vector<uint8_t>& y) {
+  double a = 4.0, b = -1.5;
+  const double lambda = 1e-3;
+  for (int it = 0; it < 100; ++it) {
+    double ga = lambda * a, gb = lambda * b, haa = lambda, hab = 0, hbb = lambda;
+    for (size_t i = 0; i < m.size(); ++i) {
+      const double p = 1.0 / (1.0 + std::exp(-(a * m[i] + b)));
+      const double r = p - y[i], w = std::max(1e-12, p * (1.0 - p));
+      ga += r * m[i]; gb += r;
+      haa += w * m[i] * m[i]; hab += w * m[i]; hbb += w;
+    }
+    const double det = haa * hbb - hab * hab;
+    if (!(det > 0)) break;
+    const double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (std::fabs(da) + std::fabs(db) < 1e-7) break;
+  }
+  return {a, b};
+}
 
 // Least squares with a small ridge: solve (X'X + lambda I) c = X'y.
 template <size_t K>
@@ -201,8 +258,10 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
   impl->features.char_min = opt.features.char_max == 0 ? 0 : opt.features.char_min;
   impl->lexicon = lexicon;
 
+  std::unordered_map<std::string, uint32_t> word_counts;
   auto featurize = [&](Csr& csr) {
     Scratch s;
+    const bool count_words = word_counts.empty();
     for (size_t i = 0; i < data.size(); ++i) {
       if (data[i].labels == 0 || (data[i].labels >> kLabelCount) != 0)
         throw invalid_argument("train: example " + std::to_string(i) + " has no valid labels");
@@ -211,6 +270,9 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
       } catch (const invalid_argument& e) {
         throw invalid_argument("train: example " + std::to_string(i) + ": " + e.what(), e.code());
       }
+      if (count_words)
+        for (const auto& t : s.tokens)
+          if (t.kind == text::TokenKind::word && t.norm_length <= 30) ++word_counts[std::string(s.tokens.text(t))];
       csr.idx.insert(csr.idx.end(), s.idx.begin(), s.idx.end());
       csr.val.insert(csr.val.end(), s.val.begin(), s.val.end());
       csr.offsets.push_back(csr.idx.size());
@@ -237,6 +299,7 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
     csr = Csr{};
     featurize(csr);
   }
+  impl->vocabulary = select_vocabulary(word_counts, lexicon, opt.vocab_min_count, impl->tokenizer);
   if (opt.progress) opt.progress("featurized " + std::to_string(csr.size()) + " texts, " + std::to_string(csr.idx.size()) + " features");
 
   Trainer tr{csr, opt, {}, impl->rows() * kLabelCount};
@@ -279,6 +342,42 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
     }
     impl->info.thresholds[j] = best_t;
   }
+  impl->refresh_derived();
+  // Marketing state calibration on the same out-of-fold predictions: the state's margin m (soft
+  // maximum of its member labels' log-odds over their thresholds) -> P(a member label is among
+  // the reader's labels), by Platt scaling. States with fewer than 10 positive examples keep the
+  // default (slope 4, intercept -1.5: about 0.5 at a margin of 0.4, as fitted on GoEmotions).
+  nlohmann::ordered_json state_meta = nlohmann::ordered_json::object();
+  for (size_t k = 0; k < kStateCount; ++k) {
+    const LabelMask members = Taxonomy::state_members(static_cast<MarketingState>(k));
+    if (!members) continue;
+    std::vector<float> margin(csr.size());
+    std::vector<uint8_t> gold(csr.size());
+    size_t n_pos = 0;
+    for (size_t i = 0; i < csr.size(); ++i) {
+      float z[kLabelCount];
+      for (size_t j = 0; j < kLabelCount; ++j) {
+        const float p = std::min(1.0f - 1e-6f, std::max(1e-6f, oof[i * kLabelCount + j]));
+        z[j] = std::log(p / (1.0f - p));
+      }
+      margin[i] = impl->state_margin(members, z);
+      gold[i] = (csr.y[i] & members) != 0;
+      n_pos += gold[i];
+    }
+    double slope = 4.0, icept = -1.5;
+    if (n_pos >= 10 && n_pos + 10 <= csr.size()) std::tie(slope, icept) = fit_platt(margin, gold);
+    slope = std::min(50.0, std::max(0.1, slope));
+    impl->state_slope[k] = static_cast<float>(slope);
+    impl->state_intercept[k] = static_cast<float>(icept);
+    double brier = 0;
+    for (size_t i = 0; i < csr.size(); ++i) {
+      const double p = 1.0 / (1.0 + std::exp(-(slope * margin[i] + icept)));
+      brier += (p - gold[i]) * (p - gold[i]);
+    }
+    state_meta[std::string(kStateNames[k])] = {{"slope", impl->state_slope[k]}, {"intercept", impl->state_intercept[k]},
+                                               {"positives", n_pos},
+                                               {"out_of_fold_brier", brier / double(csr.size())}};
+  }
   std::vector<LabelMask> oof_pred(csr.size());
   for (size_t i = 0; i < csr.size(); ++i) {
     LabelMask m = 0;
@@ -312,10 +411,13 @@ EmotionModel EmotionModel::train(const std::vector<LabeledText>& data, const Val
                      {"max_class_weight", opt.max_class_weight}, {"folds", opt.folds},
                      {"hash_bits", opt.features.hash_bits}, {"word_bigrams", opt.features.word_bigrams},
                      {"char_min", m.features.char_min}, {"char_max", opt.features.char_max},
-                     {"lexicon_features", opt.features.lexicon_features}, {"quantized", m.quantized}, {"idf", opt.idf}};
+                     {"lexicon_features", opt.features.lexicon_features}, {"quantized", m.quantized}, {"idf", opt.idf},
+                     {"vocab_min_count", opt.vocab_min_count}};
+  meta["vocabulary_words"] = m.vocabulary.size();
   meta["class_weights"] = tr.class_weight;
   meta["thresholds"] = m.info.thresholds;
   meta["out_of_fold"] = nlohmann::json::parse(oof_metrics.to_json());
+  meta["state_calibration"] = state_meta;
   meta["calibration"] = calib_info;
   meta["lexicon_entries"] = m.lexicon.size();
   meta["credits"] = {"GoEmotions (Demszky et al. 2020), Apache-2.0",

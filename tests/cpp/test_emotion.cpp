@@ -44,8 +44,9 @@ std::vector<LabeledText> tiny_corpus() {
   return out;
 }
 
-EmotionModel tiny_model(bool quantize = true) {
+EmotionModel tiny_model(bool quantize = true, uint32_t vocab_min_count = 2) {
   TrainOptions o;
+  o.vocab_min_count = vocab_min_count;
   o.features.hash_bits = 12;
   o.epochs = 4;
   o.folds = 2;
@@ -123,6 +124,44 @@ TEST_CASE("shipped model: scores are well-formed", "[emotion]") {
           m.score("Yes, order it now").state(attune::MarketingState::hesitation));
   REQUIRE(m.score("ok").state(attune::MarketingState::detachment) >
           m.score("Wow, I absolutely love the new design!").state(attune::MarketingState::detachment));
+}
+
+TEST_CASE("marketing states are calibrated: clear texts reach 0.5, neutral texts stay below 0.2", "[emotion]") {
+  // Hand-written texts (not from the training data). 0.5 is the guardrail threshold
+  // (models/guardrails.json: no urgency/scarcity when anxiety >= 0.5).
+  using attune::MarketingState;
+  const auto& m = shipped();
+  auto require_at_least = [&](const char* text, MarketingState st, float v) {
+    const auto s = m.score(text);
+    CAPTURE(text, attune::state_name(st), s.state(st));
+    REQUIRE(s.state(st) >= v);
+  };
+  for (const char* t : {"I'm so anxious today", "I'm really nervous about the surgery tomorrow",
+                        "I'm worried the payment won't go through", "I'm scared my order won't arrive in time",
+                        "I am terrified of flying next week"})
+    require_at_least(t, MarketingState::anxiety, 0.5f);
+  for (const char* t : {"This is so frustrating, the app keeps crashing.", "I'm fed up with waiting, this is ridiculous.",
+                        "Your support is useless and I'm really annoyed.", "I'm so angry, the refund still hasn't arrived."})
+    require_at_least(t, MarketingState::frustration, 0.5f);
+  require_at_least("Thank you so much, everything works perfectly.", MarketingState::satisfaction, 0.5f);
+  require_at_least("Wow, I can't wait to try it, this is amazing!", MarketingState::excitement, 0.5f);
+  require_at_least("I don't understand how this works, I'm confused.", MarketingState::confusion, 0.5f);
+  require_at_least("I'm curious, how does the subscription work?", MarketingState::curiosity, 0.5f);
+  for (const char* t : {"The meeting is at noon.", "I bought a blue jacket last week.",
+                        "Please send the invoice to my office address.", "The package arrived on Tuesday.",
+                        "My account number ends in 42."}) {
+    const auto s = m.score(t);
+    for (size_t k = 0; k < attune::kStateCount; ++k) {
+      CAPTURE(t, attune::kStateNames[k], s.states[k]);
+      REQUIRE(s.states[k] < 0.2f);
+    }
+  }
+  // States follow their own evidence: a frustrated text is not anxious, an anxious one not frustrated.
+  REQUIRE(m.score("This is so frustrating, the app keeps crashing.").state(MarketingState::anxiety) < 0.2f);
+  REQUIRE(m.score("I'm so anxious today").state(MarketingState::frustration) < 0.2f);
+  // Negated: "not worried at all" is far less anxious than "worried".
+  REQUIRE(m.score("I'm not worried at all").state(MarketingState::anxiety) <
+          m.score("I'm worried").state(MarketingState::anxiety));
 }
 
 TEST_CASE("negation: 'not bad' is less negative than 'bad'; negated negatives are not negative", "[emotion]") {
@@ -219,6 +258,45 @@ TEST_CASE("model file: corrupt, truncated, wrong version and missing files are r
   REQUIRE(load(version) == status::version_mismatch);
   REQUIRE(status_thrown([] { EmotionModel::load("/nonexistent/emotion.attm"); }) == status::io_error);
   REQUIRE(status_thrown([] { EmotionModel::from_bytes(nullptr, 10); }) == status::invalid_argument);
+}
+
+TEST_CASE("word cache: scores with and without the vocabulary are bit-identical", "[emotion]") {
+  // Same training run, with a vocabulary (char n-grams of known words pre-summed at load) and
+  // without (every n-gram row read one by one): the scores must not differ in any bit.
+  const EmotionModel cached = tiny_model(true, 1), plain = tiny_model(true, 0);
+  const char* texts[] = {"I love this so much", "Worst service ever, I hate it", "The store opens at nine",
+                         "unknownword appears here", "LOVE it!!! soooo good", "not terrible at all, but meh",
+                         "@someone see https://example.com #love 😍", "a", "", "maybe I'm not sure, ok?"};
+  for (const char* t : texts) {
+    CAPTURE(t);
+    require_same(cached.score(t), plain.score(t));
+    // explain() runs the one-row-per-n-gram path of the same model: same probabilities.
+    const auto s = cached.score(t);
+    for (const auto& e : cached.explain(t)) REQUIRE(e.probability == s.probabilities[static_cast<size_t>(e.label)]);
+  }
+  // The shipped model too: fast path (score) and slow path (explain) agree exactly.
+  for (const char* t : kProbeTexts) {
+    const auto s = shipped().score(t);
+    for (const auto& e : shipped().explain(t)) REQUIRE(e.probability == s.probabilities[static_cast<size_t>(e.label)]);
+  }
+  // The vocabulary survives save -> load, and an adapted (float) model drops the cache but
+  // keeps scoring the same way as its own reloaded copy.
+  const auto bytes = cached.to_bytes();
+  const EmotionModel back = EmotionModel::from_bytes(bytes.data(), bytes.size());
+  REQUIRE(back.to_bytes() == bytes);
+  for (const char* t : texts) require_same(back.score(t), plain.score(t));
+  EmotionModel adapted = cached;
+  adapted.correct("The meeting is at noon", {Label::neutral});
+  const auto abytes = adapted.to_bytes();
+  const EmotionModel aback = EmotionModel::from_bytes(abytes.data(), abytes.size());
+  for (const char* t : texts) require_same(adapted.score(t), aback.score(t));
+}
+
+TEST_CASE("model file: format version 1 files are refused with version_mismatch", "[emotion]") {
+  auto bytes = tiny_model().to_bytes();
+  REQUIRE(bytes[8] == kModelFormatVersion);
+  bytes[8] = 1;  // a version 1 file (no vocabulary section)
+  REQUIRE(status_thrown([&] { EmotionModel::from_bytes(bytes.data(), bytes.size()); }) == status::version_mismatch);
 }
 
 TEST_CASE("explain names the tokens that drive a label", "[emotion]") {

@@ -38,7 +38,7 @@
 namespace attune::emotion {
 
 /// Model file format version written by this library (see docs/emotion-model.md).
-inline constexpr uint32_t kModelFormatVersion = 1;
+inline constexpr uint32_t kModelFormatVersion = 2;
 /// File name of the shipped English model, found with attune::find_model().
 inline constexpr const char* kDefaultModelFile = "emotion-en.attm";
 
@@ -65,6 +65,10 @@ struct TrainOptions {
   uint32_t folds = 5;
   bool quantize = true;              ///< store weights as int8 with per-label scales
   bool idf = false;                  ///< scale features by inverse document frequency
+  /// Words seen at least this often in the training data (plus single-word lexicon entries)
+  /// form the vocabulary whose character n-grams are pre-summed at load, a speed cache that does
+  /// not change scores (0 = no vocabulary). Used only for quantized models without IDF.
+  uint32_t vocab_min_count = 2;
   /// Optional EmoBank-style (text, valence 1..5, arousal 1..5) rows for the valence/arousal
   /// calibration; when empty, fixed default coefficients are used.
   struct Rating { std::string text; float valence; float arousal; };

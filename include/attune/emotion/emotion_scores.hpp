@@ -10,10 +10,14 @@
 // - ekman: per Ekman group the highest probability of its member labels; ekman_active: groups
 //   with an active member.
 // - states: marketing states (attune/states.hpp) in [0,1]. frustration, anxiety, confusion,
-//   curiosity, excitement, satisfaction: noisy-OR of the member label probabilities (see
-//   Taxonomy::state_members). hesitation: text evidence of hedging ("maybe", "not sure",
-//   "i guess", "thinking about", ...); detachment: short flat replies ("ok", "fine", "whatever";
-//   few words, neutral, no emphasis). Both are weak text-only evidence; behaviour adds the rest.
+//   curiosity, excitement, satisfaction: calibrated probability that a reader would mark the text
+//   with one of the state's member labels (Taxonomy::state_members): sigmoid(slope * m +
+//   intercept), m = the strongest member label's log-odds margin over its decision threshold,
+//   slope/intercept fitted per state (Platt scaling) on out-of-fold predictions of the training
+//   data. 0.5 is a clear state (the guardrail threshold); neutral texts stay near 0.
+//   hesitation: text evidence of hedging ("maybe", "not sure", "i guess", "thinking about", ...);
+//   detachment: short flat replies ("ok", "fine", "whatever"; few words, neutral, no emphasis).
+//   Both are weak text-only evidence; behaviour adds the rest.
 // - valence in [-1,1] (negative .. positive), arousal in [0,1] (calm .. activated): a lexicon rule
 //   score with negation and emphasis handling combined with the label probabilities, calibrated by
 //   least squares on EmoBank (train split) ratings.

@@ -86,8 +86,8 @@ struct Taxonomy {
     }
   }
 
-  /// Labels whose probabilities feed a text-derived marketing state (noisy-OR of their
-  /// probabilities). The grouping follows DESIGN.md: frustration = anger, annoyance, disapproval,
+  /// Labels whose probabilities feed a text-derived marketing state (the strongest member's
+  /// margin over its threshold, calibrated per state; see EmotionScores::states). The grouping follows DESIGN.md: frustration = anger, annoyance, disapproval,
   /// disappointment, disgust; anxiety = fear, nervousness; confusion = confusion; curiosity =
   /// curiosity; excitement = excitement, joy, amusement; satisfaction = approval, gratitude,
   /// admiration, relief. hesitation and detachment are behaviour states: their text evidence is
