@@ -10,6 +10,9 @@
 // Stable accounts run warm-up + 365 days; every alarm raised after warm-up is a false alarm.
 // Drop accounts change at day 60 + U{0..59} and keep the lower rate for 60 days; an alarm on days
 // [change, change + 6] is a detection within 7 days (delay 1 = alarm on the first lower day).
+// Results are also broken down by the account's nominal noise (cv = sqrt(1/base + 1/kappa)), and
+// --oracle runs the same CUSUM rules with the true outlier-free mean and noise beside the monitor
+// (the ceiling for a detector that has to learn the baseline).
 #include "command.hpp"
 #include "args.hpp"
 
@@ -18,9 +21,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <vector>
 
@@ -59,7 +64,9 @@ Account make_account(std::mt19937_64& rng, const Regime& g) {
   return a;
 }
 
-double draw_day(std::mt19937_64& rng, Account& a, int day, double multiplier) {
+// `clean_mean` (optional) receives the day's expected count without outliers and drop: what an
+// oracle that knew the account's baseline exactly would expect.
+double draw_day(std::mt19937_64& rng, Account& a, int day, double multiplier, double* clean_mean = nullptr) {
   std::normal_distribution<double> step(0.0, 0.003);
   const double s = step(rng);
   if (g_ablation.drift) a.drift += s;
@@ -68,13 +75,49 @@ double draw_day(std::mt19937_64& rng, Account& a, int day, double multiplier) {
   const double p = g_ablation.outliers ? u(rng) : 1.0;
   if (p < 0.02) outlier = u(rng) * 0.5;
   else if (p < 0.03) outlier = 1.5 + 1.5 * u(rng);
-  const double mean = a.base * a.weekday[static_cast<size_t>(day % 7)] * std::exp(a.drift) * outlier * multiplier;
+  const double clean = a.base * a.weekday[static_cast<size_t>(day % 7)] * std::exp(a.drift);
+  if (clean_mean) *clean_mean = clean;
+  const double mean = clean * outlier * multiplier;
   std::gamma_distribution<double> gamma(a.kappa, 1.0 / a.kappa);
   const double lam = mean * gamma(rng);
   if (lam <= 0) return 0;
   std::poisson_distribution<long long> pois(lam);
   return static_cast<double>(pois(rng));
 }
+
+// Nominal day-to-day coefficient of variation of an account's counts (negative binomial:
+// sqrt(1/m + 1/kappa) at the base rate): the quantity that decides how detectable a 20% drop is.
+double account_cv(const Account& a) { return std::sqrt(1.0 / a.base + 1.0 / a.kappa); }
+
+constexpr double kCvEdges[] = {0.10, 0.15, 0.20, 0.30};
+constexpr const char* kCvNames[] = {"cv<0.10", "0.10-0.15", "0.15-0.20", "0.20-0.30", ">=0.30"};
+constexpr size_t kCvBins = 5;
+size_t cv_bin(double cv) {
+  size_t b = 0;
+  while (b < 4 && cv >= kCvEdges[b]) ++b;
+  return b;
+}
+
+// The ceiling for this kind of test: the same CUSUM rules (k, h from Siegmund at the same ARL0,
+// the same winsorizing), but with the account's true outlier-free daily mean and true noise
+// (log-scale variance m/(1+m)^2 + 1/kappa) instead of estimates. No detector that has to learn
+// the baseline from the account's own history can do better than this with the same rules.
+struct OracleCusum {
+  double min_drop, arl0, s = 0;
+  bool alarm = false;
+  bool step(double x, double clean_mean, double kappa) {
+    const double m = clean_mean;
+    const double sd = std::sqrt(m / ((1 + m) * (1 + m)) + 1.0 / kappa);
+    const double delta = (std::log1p(m) - std::log1p((1 - min_drop) * m)) / sd;
+    const double k = 0.5 * delta;
+    const double h = behavior::EngagementMonitor::threshold_for(arl0, k);
+    const double z = std::clamp((std::log1p(x) - std::log1p(m)) / sd, -(k + std::min(h / 2.5, 2.0)), 1.5);
+    s = std::max(0.0, s - z - k);
+    const bool raised = !alarm && s > h;
+    alarm = s > h || (alarm && s > 0);
+    return raised;
+  }
+};
 
 double median(std::vector<double> v) {
   if (v.empty()) return std::nan("");
@@ -84,21 +127,33 @@ double median(std::vector<double> v) {
 }
 
 nlohmann::json run_regime(const std::string& name, const Regime& g, long long accounts, uint64_t seed, double drop,
-                          const behavior::EngagementMonitor::Options& opt) {
+                          const behavior::EngagementMonitor::Options& opt, bool oracle) {
   std::mt19937_64 rng(seed);
   const int warm = opt.warmup_days;
+  // Per noise level (account_cv bins): stable days, false alarms, drop accounts, detections.
+  std::array<long long, kCvBins> bin_days{}, bin_fa{}, bin_drops{}, bin_det7{};
   // Stable accounts.
   long long stable_days = 0, false_alarms = 0, early_false_alarms = 0, accounts_with_fa = 0;
+  long long oracle_fa = 0;
   for (long long i = 0; i < accounts; ++i) {
     Account a = make_account(rng, g);
+    const size_t bin = cv_bin(account_cv(a));
     behavior::EngagementMonitor m(opt);
+    OracleCusum o{opt.min_drop, opt.arl0_days};
     bool was = false, any = false;
     for (int d = 0; d < warm + 365; ++d) {
-      m.observe_day(d, draw_day(rng, a, d, 1.0));
+      double clean = 0;
+      const double x = draw_day(rng, a, d, 1.0, &clean);
+      m.observe_day(d, x);
+      if (oracle && d >= warm) oracle_fa += o.step(x, clean, a.kappa);
       const auto s = m.status();
-      if (d >= warm) ++stable_days;
+      if (d >= warm) {
+        ++stable_days;
+        ++bin_days[bin];
+      }
       if (s.detached && !was) {
         ++false_alarms;
+        ++bin_fa[bin];
         if (d < warm + 56) ++early_false_alarms;
         any = true;
       }
@@ -108,17 +163,23 @@ nlohmann::json run_regime(const std::string& name, const Regime& g, long long ac
   }
   // Drop accounts.
   std::uniform_int_distribution<int> change_at(60, 119);
-  long long detected7 = 0, detected30 = 0, pre_change_fa = 0;
+  long long detected7 = 0, detected30 = 0, pre_change_fa = 0, oracle_det7 = 0;
   long long pre_days = 0;
   std::vector<double> delays;
   for (long long i = 0; i < accounts; ++i) {
     Account a = make_account(rng, g);
+    const size_t bin = cv_bin(account_cv(a));
+    ++bin_drops[bin];
     behavior::EngagementMonitor m(opt);
+    OracleCusum o{opt.min_drop, opt.arl0_days};
     const int c = change_at(rng);
     bool was = false;
-    int first_alarm = -1;
+    int first_alarm = -1, oracle_alarm = -1;
     for (int d = 0; d < c + 60; ++d) {
-      m.observe_day(d, draw_day(rng, a, d, d >= c ? 1.0 - drop : 1.0));
+      double clean = 0;
+      const double x = draw_day(rng, a, d, d >= c ? 1.0 - drop : 1.0, &clean);
+      m.observe_day(d, x);
+      if (oracle && d >= warm && o.step(x, clean, a.kappa) && d >= c && oracle_alarm < 0) oracle_alarm = d;
       const auto s = m.status();
       if (d >= warm && d < c) ++pre_days;
       if (s.detached && !was) {
@@ -127,9 +188,13 @@ nlohmann::json run_regime(const std::string& name, const Regime& g, long long ac
       }
       was = s.detached;
     }
+    if (oracle_alarm >= 0 && oracle_alarm - c + 1 <= 7) ++oracle_det7;
     if (first_alarm >= 0) {
       const int delay = first_alarm - c + 1;
-      if (delay <= 7) ++detected7;
+      if (delay <= 7) {
+        ++detected7;
+        ++bin_det7[bin];
+      }
       if (delay <= 30) {
         ++detected30;
         delays.push_back(delay);
@@ -137,27 +202,46 @@ nlohmann::json run_regime(const std::string& name, const Regime& g, long long ac
     }
   }
   const double n = static_cast<double>(accounts);
-  return {{"regime", name},
-          {"base_range", {g.base_lo, g.base_hi}},
-          {"kappa_range", {g.kappa_lo, g.kappa_hi}},
-          {"stable_accounts", accounts},
-          {"stable_days", stable_days},
-          {"false_alarms", false_alarms},
-          {"false_alarms_per_1000_days", 1000.0 * static_cast<double>(false_alarms) / static_cast<double>(stable_days)},
-          {"false_alarms_in_first_8_weeks_share",
-           false_alarms ? static_cast<double>(early_false_alarms) / static_cast<double>(false_alarms) : 0.0},
-          {"share_stable_accounts_with_false_alarm_per_year", static_cast<double>(accounts_with_fa) / n},
-          {"drop", drop},
-          {"drop_accounts", accounts},
-          {"detected_within_7_days", static_cast<double>(detected7) / n},
-          {"detected_within_30_days", static_cast<double>(detected30) / n},
-          {"median_delay_days", median(delays)},
-          {"pre_change_false_alarms_per_1000_days",
-           1000.0 * static_cast<double>(pre_change_fa) / std::max(1.0, static_cast<double>(pre_days))}};
+  nlohmann::json by_noise = nlohmann::json::array();
+  for (size_t b = 0; b < kCvBins; ++b) {
+    if (bin_days[b] == 0 && bin_drops[b] == 0) continue;
+    by_noise.push_back(
+        {{"cv", kCvNames[b]},
+         {"stable_days", bin_days[b]},
+         {"false_alarms_per_1000_days",
+          bin_days[b] ? 1000.0 * static_cast<double>(bin_fa[b]) / static_cast<double>(bin_days[b]) : 0.0},
+         {"drop_accounts", bin_drops[b]},
+         {"detected_within_7_days",
+          bin_drops[b] ? static_cast<double>(bin_det7[b]) / static_cast<double>(bin_drops[b]) : 0.0}});
+  }
+  nlohmann::json j = {
+      {"regime", name},
+      {"base_range", {g.base_lo, g.base_hi}},
+      {"kappa_range", {g.kappa_lo, g.kappa_hi}},
+      {"stable_accounts", accounts},
+      {"stable_days", stable_days},
+      {"false_alarms", false_alarms},
+      {"false_alarms_per_1000_days", 1000.0 * static_cast<double>(false_alarms) / static_cast<double>(stable_days)},
+      {"false_alarms_in_first_8_weeks_share",
+       false_alarms ? static_cast<double>(early_false_alarms) / static_cast<double>(false_alarms) : 0.0},
+      {"share_stable_accounts_with_false_alarm_per_year", static_cast<double>(accounts_with_fa) / n},
+      {"drop", drop},
+      {"drop_accounts", accounts},
+      {"detected_within_7_days", static_cast<double>(detected7) / n},
+      {"detected_within_30_days", static_cast<double>(detected30) / n},
+      {"median_delay_days", median(delays)},
+      {"pre_change_false_alarms_per_1000_days",
+       1000.0 * static_cast<double>(pre_change_fa) / std::max(1.0, static_cast<double>(pre_days))},
+      {"by_noise_level", by_noise}};
+  if (oracle)
+    j["oracle_known_baseline"] = {
+        {"false_alarms_per_1000_days", 1000.0 * static_cast<double>(oracle_fa) / static_cast<double>(stable_days)},
+        {"detected_within_7_days", static_cast<double>(oracle_det7) / n}};
+  return j;
 }
 
 int engagement_bench(const std::vector<std::string>& argv) {
-  Args args(argv, {"accounts", "seed", "drop", "regime", "min-drop", "arl0", "warmup", "half-life", "rebaseline"}, {"help", "no-outliers", "no-drift", "no-seasonality"});
+  Args args(argv, {"accounts", "seed", "drop", "regime", "min-drop", "arl0", "warmup", "half-life", "rebaseline"}, {"help", "no-outliers", "no-drift", "no-seasonality", "oracle"});
   g_ablation.outliers = !args.has("no-outliers");
   g_ablation.drift = !args.has("no-drift");
   g_ablation.seasonality = !args.has("no-seasonality");
@@ -165,7 +249,7 @@ int engagement_bench(const std::vector<std::string>& argv) {
     std::printf(
         "attune engagement bench [--accounts N] [--seed S] [--drop 0.2] [--regime active|standard|quiet|hard|all]\n"
         "                        [--min-drop 0.2] [--arl0 3000] [--warmup 21] [--half-life 21] [--rebaseline 28]\n"
-        "                        [--no-outliers] [--no-drift] [--no-seasonality]\n"
+        "                        [--no-outliers] [--no-drift] [--no-seasonality] [--oracle]\n"
         "Synthetic detachment benchmark of EngagementMonitor (docs/behavior-dynamics.md); prints JSON lines.\n");
     return 0;
   }
@@ -199,7 +283,8 @@ int engagement_bench(const std::vector<std::string>& argv) {
     if (regime != "all" && regime != regimes[i].name) continue;
     any = true;
     const auto t0 = std::chrono::steady_clock::now();
-    auto j = run_regime(regimes[i].name, regimes[i].g, accounts, seed + 1000 * i, drop, opt);
+    const std::clock_t c0 = std::clock();
+    auto j = run_regime(regimes[i].name, regimes[i].g, accounts, seed + 1000 * i, drop, opt, args.has("oracle"));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     j["options"] = {{"min_drop", opt.min_drop}, {"arl0_days", opt.arl0_days}, {"warmup_days", opt.warmup_days},
                     {"level_half_life", opt.level_half_life}, {"rebaseline_days", opt.rebaseline_days}};
@@ -207,6 +292,7 @@ int engagement_bench(const std::vector<std::string>& argv) {
     j["generator"] = {{"outliers", g_ablation.outliers}, {"drift", g_ablation.drift},
                       {"seasonality", g_ablation.seasonality}};
     j["seconds"] = secs;
+    j["cpu_seconds"] = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
     std::printf("%s\n", j.dump().c_str());
   }
   if (!any) throw invalid_argument("--regime must be active, standard, quiet, hard or all");

@@ -7,7 +7,9 @@
 // holds out a whole directory), trains TurnRiskModel on the rest at evaluation time (nothing is
 // shipped: the dialogues have no licence) and prints JSON with ROC-AUC and PR-AUC on the held-out
 // part, beside the rule-based default and the "previous turn's rating" reference on the same
-// examples. Ratings are only ever labels or the reference, never model inputs.
+// examples. Default: 5-fold cross-validation by dialogue (out-of-fold predictions, pooled and per
+// corpus, also split into turns answering a system reply vs. the customer continuing their own
+// line). Ratings are only ever labels or the reference, never model inputs.
 #include "command.hpp"
 #include "args.hpp"
 
@@ -37,6 +39,7 @@ struct Dialogue {
   LabelledDialogue d;
   std::vector<double> mean_rating;  // per turn, NaN if none
   bool test = false;
+  int fold = 0;  // FNV-1a("<file stem>:<index>") % 5
 };
 
 uint32_t fnv(const std::string& s) {
@@ -82,7 +85,8 @@ std::vector<Dialogue> load_dir(const std::string& dir) {
     auto flush = [&]() {
       if (!cur.d.turns.empty()) {
         cur.corpus = corpus;
-        cur.test = fnv(corpus + ":" + std::to_string(index)) % 5 == 0;
+        cur.fold = static_cast<int>(fnv(corpus + ":" + std::to_string(index)) % 5);
+        cur.test = cur.fold == 0;
         out.push_back(std::move(cur));
         ++index;
       }
@@ -169,6 +173,7 @@ struct Scored {
   std::vector<double> model, rules, prev_rating;
   std::vector<int> y;
   std::vector<std::string> corpus;
+  std::vector<int> continuing;  // 1: the previous turn was the customer's own (no system reply between)
 };
 
 Scored score(const std::vector<const Dialogue*>& test, const behavior::TurnRiskModel& model) {
@@ -184,6 +189,7 @@ Scored score(const std::vector<const Dialogue*>& test, const behavior::TurnRiskM
         s.prev_rating.push_back(-prev);  // lower rating -> higher risk
         s.y.push_back(dl->d.labels[i]);
         s.corpus.push_back(dl->corpus);
+        s.continuing.push_back(!history.empty() && history.back().customer ? 1 : 0);
       }
       if (dl->d.turns[i].customer && !std::isnan(dl->mean_rating[i])) prev = dl->mean_rating[i];
       history.push_back(dl->d.turns[i]);
@@ -203,6 +209,26 @@ nlohmann::json report(const Scored& s) {
   j["model"] = metrics(s.model, s.y);
   j["rule_based_default"] = metrics(s.rules, s.y);
   j["reference_previous_turn_rating"] = metrics(s.prev_rating, s.y);
+  if (s.continuing.size() == s.y.size()) {
+    // The reference is strongest where the customer continues their own line (annotators often
+    // repeat the rating on consecutive lines); the task that matters is the reaction to a reply.
+    for (int c = 0; c < 2; ++c) {
+      std::vector<double> m, pr;
+      std::vector<int> y;
+      for (size_t i = 0; i < s.y.size(); ++i)
+        if (s.continuing[i] == c) {
+          m.push_back(s.model[i]);
+          pr.push_back(s.prev_rating[i]);
+          y.push_back(s.y[i]);
+        }
+      if (y.empty()) continue;
+      j[c ? "continuing_own_line" : "answering_a_system_reply"] = {
+          {"n", y.size()},
+          {"positives", std::accumulate(y.begin(), y.end(), 0)},
+          {"model_roc_auc", roc_auc(m, y)},
+          {"reference_previous_turn_rating_roc_auc", roc_auc(pr, y)}};
+    }
+  }
   return j;
 }
 
@@ -213,14 +239,40 @@ std::vector<LabelledDialogue> training_set(const std::vector<const Dialogue*>& t
   return out;
 }
 
+void append(Scored& to, const Scored& from) {
+  to.model.insert(to.model.end(), from.model.begin(), from.model.end());
+  to.rules.insert(to.rules.end(), from.rules.begin(), from.rules.end());
+  to.prev_rating.insert(to.prev_rating.end(), from.prev_rating.begin(), from.prev_rating.end());
+  to.y.insert(to.y.end(), from.y.begin(), from.y.end());
+  to.corpus.insert(to.corpus.end(), from.corpus.begin(), from.corpus.end());
+  to.continuing.insert(to.continuing.end(), from.continuing.begin(), from.continuing.end());
+}
+
+std::map<std::string, Scored> by_corpus(const Scored& s) {
+  std::map<std::string, Scored> per;
+  for (size_t i = 0; i < s.y.size(); ++i) {
+    auto& p = per[s.corpus[i]];
+    p.model.push_back(s.model[i]);
+    p.rules.push_back(s.rules[i]);
+    p.prev_rating.push_back(s.prev_rating[i]);
+    p.y.push_back(s.y[i]);
+    p.continuing.push_back(s.continuing[i]);
+  }
+  return per;
+}
+
 int transitions_eval(const std::vector<std::string>& argv) {
-  Args args(argv, {"data", "test", "iterations", "l2"}, {"help", "no-words", "leave-one-out"});
+  Args args(argv, {"data", "test", "iterations", "l2"}, {"help", "no-words", "leave-one-out", "holdout", "within-corpus"});
   if (args.has("help")) {
     std::printf(
-        "attune transitions eval --data DIR [--test DIR] [--iterations 300] [--l2 1.5e-4] [--no-words] [--leave-one-out]\n"
+        "attune transitions eval --data DIR [--test DIR | --holdout] [--iterations 300] [--l2 1.5e-4] [--no-words]\n"
+        "                        [--leave-one-out] [--within-corpus]\n"
         "Forecast whether the customer's next turn is dissatisfied (mean rating <= 2.5) from the conversation so\n"
-        "far, on USS-format dialogues (../shared/data/user_satisfaction_dialogues). Trains at evaluation time on\n"
-        "the training dialogues, prints JSON for the held-out dialogues.\n");
+        "far, on USS-format dialogues (../shared/data/user_satisfaction_dialogues). Default: 5-fold cross-\n"
+        "validation by dialogue (fold = FNV-1a(file:index) %% 5), out-of-fold predictions pooled and per corpus.\n"
+        "--holdout: train on folds 1-4, test on fold 0 only. --test DIR: train on --data, test on DIR.\n"
+        "--leave-one-out: also train on the other corpora and test on each whole corpus. --within-corpus: also\n"
+        "5-fold cross-validation inside each corpus (a host fitting on its own conversations). Prints JSON.\n");
     return 0;
   }
   behavior::TurnRiskModel::FitOptions fo;
@@ -230,52 +282,79 @@ int transitions_eval(const std::vector<std::string>& argv) {
   const auto t0 = std::chrono::steady_clock::now();
   auto data = load_dir(args.require("data"));
   std::vector<Dialogue> test_data;
-  if (auto t = args.get("test")) {
-    test_data = load_dir(*t);
-    for (auto& d : data) d.test = false;
-    for (auto& d : test_data) d.test = true;
-  }
-  std::vector<const Dialogue*> train, test;
-  for (const auto& d : data) (d.test ? test : train).push_back(&d);
-  for (const auto& d : test_data) test.push_back(&d);
-
-  behavior::TurnRiskModel model;
-  model.fit(training_set(train), fo);
-  const Scored s = score(test, model);
+  const bool external = args.get("test").has_value();
+  if (external) test_data = load_dir(*args.get("test"));
 
   nlohmann::json j;
   j["task"] = "next customer turn dissatisfied (mean annotator rating <= 2.5), predicted before it is seen";
-  j["split"] = args.get("test") ? "train --data, test --test" : "by dialogue: FNV-1a(file:index) % 5 == 0 held out";
-  j["train_dialogues"] = train.size();
-  j["test_dialogues"] = test.size();
-  j["held_out"] = report(s);
-  std::map<std::string, Scored> per;
-  for (size_t i = 0; i < s.y.size(); ++i) {
-    auto& p = per[s.corpus[i]];
-    p.model.push_back(s.model[i]);
-    p.rules.push_back(s.rules[i]);
-    p.prev_rating.push_back(s.prev_rating[i]);
-    p.y.push_back(s.y[i]);
+  Scored all;
+  if (external || args.has("holdout")) {
+    std::vector<const Dialogue*> train, test;
+    for (const auto& d : data) (d.test && !external ? test : train).push_back(&d);
+    for (const auto& d : test_data) test.push_back(&d);
+    behavior::TurnRiskModel model;
+    model.fit(training_set(train), fo);
+    all = score(test, model);
+    j["split"] = external ? "train --data, test --test" : "by dialogue: FNV-1a(file:index) % 5 == 0 held out";
+    j["train_dialogues"] = train.size();
+    j["test_dialogues"] = test.size();
+  } else {
+    // 5-fold cross-validation by dialogue: every dialogue is scored by a model that never saw it.
+    j["split"] = "5-fold cross-validation by dialogue: fold = FNV-1a(file:index) % 5; out-of-fold predictions";
+    j["dialogues"] = data.size();
+    nlohmann::json folds = nlohmann::json::array();
+    for (int f = 0; f < 5; ++f) {
+      std::vector<const Dialogue*> train, test;
+      for (const auto& d : data) (d.fold == f ? test : train).push_back(&d);
+      behavior::TurnRiskModel model;
+      model.fit(training_set(train), fo);
+      const Scored s = score(test, model);
+      folds.push_back({{"fold", f}, {"n", s.y.size()}, {"model_roc_auc", roc_auc(s.model, s.y)},
+                       {"reference_previous_turn_rating_roc_auc", roc_auc(s.prev_rating, s.y)}});
+      append(all, s);
+    }
+    j["per_fold_pooled"] = folds;
   }
-  for (const auto& [name, p] : per) j["held_out_per_corpus"][name] = report(p);
+  const std::string key = external || args.has("holdout") ? "held_out" : "cross_validated";
+  j[key] = report(all);
+  for (const auto& [name, p] : by_corpus(all)) j[key + "_per_corpus"][name] = report(p);
 
+  if (args.has("within-corpus") && !external && !args.has("holdout")) {
+    // A host fits on its own conversations: the same folds, but trained on one corpus only.
+    std::map<std::string, int> corpora;
+    for (const auto& d : data) corpora[d.corpus] = 1;
+    for (const auto& [name, unused] : corpora) {
+      (void)unused;
+      Scored within;
+      for (int f = 0; f < 5; ++f) {
+        std::vector<const Dialogue*> tr, te;
+        for (const auto& d : data)
+          if (d.corpus == name) (d.fold == f ? te : tr).push_back(&d);
+        behavior::TurnRiskModel m;
+        m.fit(training_set(tr), fo);
+        append(within, score(te, m));
+      }
+      j["cross_validated_within_corpus"][name] = report(within);
+    }
+  }
   if (args.has("leave-one-out")) {
-    // Generalization to an unseen corpus: train on the others' training dialogues, test on this
-    // corpus' held-out dialogues.
-    for (const auto& [name, p] : per) {
+    // Generalization to an unseen corpus: train on all dialogues of the other corpora, test on
+    // every dialogue of this one.
+    std::map<std::string, int> corpora;
+    for (const auto& d : data) corpora[d.corpus] = 1;
+    for (const auto& [name, unused] : corpora) {
+      (void)unused;
       std::vector<const Dialogue*> tr, te;
-      for (const auto* d : train)
-        if (d->corpus != name) tr.push_back(d);
-      for (const auto* d : test)
-        if (d->corpus == name) te.push_back(d);
+      for (const auto& d : data) (d.corpus == name ? te : tr).push_back(&d);
       behavior::TurnRiskModel m;
       m.fit(training_set(tr), fo);
       j["leave_one_corpus_out"][name] = report(score(te, m));
     }
   }
-  j["features"] = fo.words ? "attune tokenizer cues (dense) + hashed uni/bigrams of the last system and customer turns"
-                           : "attune tokenizer cues (dense)";
-  j["emotion_model_features"] = false;
+  j["features"] = fo.words ? "attune tokenizer cues + emotion-model cues (dense) + hashed uni/bigrams of the last "
+                             "system and customer turns"
+                           : "attune tokenizer cues + emotion-model cues (dense)";
+  j["emotion_model_features"] = true;
   j["fit"] = {{"iterations", fo.iterations}, {"l2", fo.l2}, {"words", fo.words}};
   j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%s\n", j.dump(2).c_str());

@@ -479,7 +479,7 @@ typedef struct attune_engagement_options {
   float min_drop;            /* relative drop to detect, default 0.20 */
   float arl0_days;           /* nominal days between false alarms, default 4000 */
   uint16_t warmup_days;      /* default 28 (14..28) */
-  uint16_t level_half_life;  /* days, default 21 */
+  uint16_t level_half_life;  /* days, default 42 */
   uint16_t rebaseline_days;  /* days in alarm before the lower level is the new normal, default 28 */
 } attune_engagement_options;
 ATTUNE_API void attune_engagement_options_init(attune_engagement_options* options);

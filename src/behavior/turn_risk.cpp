@@ -2,6 +2,7 @@
 #include "attune/behavior/turn_risk.hpp"
 
 #include "attune/behavior/detail/dynamics_bytes.hpp"
+#include "attune/emotion/emotion_model.hpp"
 #include "attune/error.hpp"
 #include "attune/text/tokenizer.hpp"
 #include "attune/text/utf8.hpp"
@@ -20,7 +21,11 @@ namespace {
 enum Cue : size_t {
   first_turn, log_turn_index, sys_len, sys_question, sys_apology, sys_failure, sys_confirm, sys_offer, sys_repeat,
   sys_positive, sys_apology_count, cust_len, cust_len_trend, cust_negation, cust_question, cust_exclaim,
-  cust_repeat, cust_sys_overlap, cust_negation_share, cust_thanks, cust_twice, kCueCount
+  cust_repeat, cust_sys_overlap, cust_negation_share, cust_thanks, cust_twice,
+  // Emotion cues (attune's shipped emotion model on each customer turn and the last system reply).
+  emo_cust_negative, emo_cust_positive, emo_cust_confusion, emo_cust_negative_max, emo_cust_negative_trend,
+  emo_cust_positive_trend, emo_sys_negative, emo_sys_positive, emo_sys_remorse, emo_twice_negative,
+  emo_twice_positive, twice_negation, emo_cust_negative_mean, emo_cust_positive_mean, sys_turns_in_a_row, kCueCount
 };
 
 const std::vector<std::string> kCueNames = {
@@ -28,7 +33,10 @@ const std::vector<std::string> kCueNames = {
     "sys_failure",  "sys_confirm",     "sys_offer",       "sys_repeat",        "sys_positive",
     "sys_apology_count", "cust_len",   "cust_len_trend",  "cust_negation",     "cust_question",
     "cust_exclaim", "cust_repeat",     "cust_sys_overlap", "cust_negation_share", "cust_thanks",
-    "cust_twice"};
+    "cust_twice",   "emo_cust_negative", "emo_cust_positive", "emo_cust_confusion", "emo_cust_negative_max",
+    "emo_cust_negative_trend", "emo_cust_positive_trend", "emo_sys_negative", "emo_sys_positive",
+    "emo_sys_remorse", "emo_twice_negative", "emo_twice_positive", "twice_negation", "emo_cust_negative_mean",
+    "emo_cust_positive_mean", "sys_turns_in_a_row"};
 
 // Hand-set weights of the rule-based default (logit scale, raw feature units). Judgement from the
 // literature on task-oriented dialogue failure (apologies, failures, confirmations that go wrong,
@@ -55,6 +63,21 @@ const std::array<float, kCueCount> kRuleWeights = {
     0.6f,   // cust_negation_share
     -0.4f,  // cust_thanks
     0.3f,   // cust_twice
+    1.0f,   // emo_cust_negative: anger/annoyance/disappointment/disapproval in the last customer turn
+    -0.5f,  // emo_cust_positive: gratitude/approval/admiration/joy/relief
+    0.5f,   // emo_cust_confusion
+    0.5f,   // emo_cust_negative_max: frustration earlier in the conversation lingers
+    0.5f,   // emo_cust_negative_trend: getting more negative than their own average
+    -0.3f,  // emo_cust_positive_trend
+    0.5f,   // emo_sys_negative
+    -0.3f,  // emo_sys_positive
+    0.5f,   // emo_sys_remorse: the system apologizes
+    1.0f,   // emo_twice_negative: a negative customer line continued by the same customer
+    -0.5f,  // emo_twice_positive
+    0.3f,   // twice_negation
+    0.5f,   // emo_cust_negative_mean: the customer's mood over the whole conversation
+    -0.3f,  // emo_cust_positive_mean
+    0.0f,   // sys_turns_in_a_row (log1p): the system talking over the customer
 };
 constexpr float kRuleBias = -2.9f;  // ~5% base rate at all-zero cues
 
@@ -121,6 +144,25 @@ uint32_t fnv(std::string_view s, uint32_t h = 2166136261u) {
 }
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Emotion groups of one turn: the sums of the label probabilities of the shipped emotion model.
+struct TurnEmotion {
+  double negative = 0, positive = 0, confusion = 0, remorse = 0;
+};
+
+TurnEmotion turn_emotion(std::string_view text) {
+  using emotion::Label;
+  static const std::shared_ptr<const emotion::EmotionModel> model = emotion::EmotionModel::shared_default();
+  const auto sc = model->score(text);
+  TurnEmotion e;
+  for (Label l : {Label::anger, Label::annoyance, Label::disappointment, Label::disapproval})
+    e.negative += sc.probability(l);
+  for (Label l : {Label::gratitude, Label::approval, Label::admiration, Label::joy, Label::relief})
+    e.positive += sc.probability(l);
+  e.confusion = sc.probability(Label::confusion);
+  e.remorse = sc.probability(Label::remorse);
+  return e;
+}
 
 }  // namespace
 
@@ -192,6 +234,47 @@ void TurnRiskModel::features(const std::vector<DialogueTurn>& history, Features&
     for (const auto* t : cust) neg += t->negation;
     x[cust_negation_share] = neg / static_cast<double>(cust.size());
     x[cust_thanks] = has_any(c, {"thanks", "thank", "appreciate"});
+  }
+
+  // Emotion cues: every customer turn (their trend) and the reply the customer is answering.
+  {
+    std::vector<TurnEmotion> ce;
+    ce.reserve(cust.size());
+    for (size_t i = 0; i < history.size(); ++i)
+      if (history[i].customer) ce.push_back(turn_emotion(history[i].text));
+    if (!ce.empty()) {
+      const TurnEmotion& last = ce.back();
+      double neg_mean = 0, pos_mean = 0, neg_max = 0;
+      for (const auto& e : ce) {
+        neg_mean += e.negative;
+        pos_mean += e.positive;
+        neg_max = std::max(neg_max, e.negative);
+      }
+      neg_mean /= static_cast<double>(ce.size());
+      pos_mean /= static_cast<double>(ce.size());
+      x[emo_cust_negative] = last.negative;
+      x[emo_cust_positive] = last.positive;
+      x[emo_cust_confusion] = last.confusion;
+      x[emo_cust_negative_max] = neg_max;
+      x[emo_cust_negative_trend] = last.negative - neg_mean;
+      x[emo_cust_positive_trend] = last.positive - pos_mean;
+      x[emo_twice_negative] = x[cust_twice] * last.negative;
+      x[emo_twice_positive] = x[cust_twice] * last.positive;
+      x[twice_negation] = x[cust_twice] * x[cust_negation];
+      x[emo_cust_negative_mean] = neg_mean;
+      x[emo_cust_positive_mean] = pos_mean;
+    }
+    size_t sys_run = 0;
+    for (size_t i = history.size(); i-- > 0 && !history[i].customer;) ++sys_run;
+    x[sys_turns_in_a_row] = std::log1p(static_cast<double>(sys_run));
+    for (size_t i = history.size(); i-- > 0;)
+      if (!history[i].customer) {
+        const TurnEmotion e = turn_emotion(history[i].text);
+        x[emo_sys_negative] = e.negative;
+        x[emo_sys_positive] = e.positive;
+        x[emo_sys_remorse] = e.remorse;
+        break;
+      }
   }
 
   f.hashed.clear();
@@ -346,7 +429,7 @@ void TurnRiskModel::fit(const std::vector<LabelledDialogue>& data, const FitOpti
 std::vector<uint8_t> TurnRiskModel::serialize() const {
   detail::ByteWriter out;
   out.magic("ATTR");
-  out.u8(1);
+  out.u8(2);
   out.u8(fitted_);
   out.u8(hashed_.empty() ? 0 : 1);
   out.u32(static_cast<uint32_t>(kCueCount));
@@ -362,7 +445,7 @@ std::vector<uint8_t> TurnRiskModel::serialize() const {
 
 TurnRiskModel TurnRiskModel::deserialize(const uint8_t* data, size_t size) {
   detail::ByteReader r(data, size, "TurnRiskModel");
-  r.header("ATTR", 1);
+  r.header("ATTR", 2);
   TurnRiskModel m;
   m.fitted_ = r.u8() != 0;
   const bool words = r.u8() != 0;

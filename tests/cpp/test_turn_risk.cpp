@@ -5,6 +5,7 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 using namespace attune::behavior;
@@ -146,4 +147,23 @@ TEST_CASE("turn risk on the shared dialogues beats chance on held-out dialogues"
   }
   REQUIRE(pos > 0);
   CHECK(pos_sum / pos > neg_sum / neg);
+}
+
+TEST_CASE("emotion cues: an angry customer line raises the risk more than a grateful one", "[turn_risk]") {
+  const TurnRiskModel m;
+  const std::vector<DialogueTurn> angry = {
+      {true, "I need a table for two tonight."},
+      {false, "I booked a table at 9 pm."},
+      {true, "This is useless and annoying, I said 7 pm, not 9. Terrible."}};
+  const std::vector<DialogueTurn> grateful = {
+      {true, "I need a table for two tonight."},
+      {false, "I booked a table at 7 pm."},
+      {true, "Wonderful, thank you so much, that is perfect."}};
+  const auto ra = m.predict(angry), rg = m.predict(grateful);
+  CHECK(ra.probability > rg.probability);
+  bool named = false;
+  for (const auto& r : ra.reasons) named = named || r.feature.rfind("emo_", 0) == 0;
+  CHECK(named);
+  const auto& names = TurnRiskModel::feature_names();
+  CHECK(std::find(names.begin(), names.end(), "emo_cust_negative_trend") != names.end());
 }

@@ -9,8 +9,8 @@
 // Method: one-sided CUSUM on standardized log engagement (docs/behavior-dynamics.md).
 //   y_d = log(1 + x_d)                    x_d = engagement of day d (missing days are 0)
 //   r_d = y_d - level - dow[d mod 7]      residual against the account's baseline and weekday
-//   z_d = clamp(r_d / scale, -(k + min(h/3, 2)), 1.5)   winsorized: one empty day adds at most
-//                                         h/3 to S (an alarm needs at least 3 low days), one
+//   z_d = clamp(r_d / scale, -(k + min(h/2.5, 2)), 1.5) winsorized: one empty day adds at most
+//                                         h/2.5 to S (an alarm needs at least 3 low days), one
 //                                         campaign spike cannot erase a drop under way
 //   k   = delta / 2,  delta = -log(1 - min_drop) / scale   (the drop to detect, in sd units)
 //   S_d = max(0, S_{d-1} - z_d - k)       alarm ("detached") when S_d > h
@@ -20,11 +20,14 @@
 // Baseline: the first `warmup_days` closed days are kept (quantized to 1/32 on the log scale)
 // and fitted robustly: weekday offsets = median per weekday minus the overall median, level =
 // median of the de-seasonalized days, scale = 1.4826 * MAD of the residuals (so an outage or a
-// campaign spike in the first weeks does not inflate the noise estimate). Afterwards, on days where S = 0 (no
-// drop under way), level and weekday offsets follow exponentially (half-life `level_half_life`
-// days) with residuals clipped at 2.5 sd (Huber-like, so outliers barely move them) and scale is
-// an exponentially weighted RMS of clipped residuals. While S > 0 the baseline is frozen, so a
-// real drop cannot be absorbed before it is detected.
+// campaign spike in the first weeks does not inflate the noise estimate), the scale widened to
+// a predictive one (a new day also carries the error of the fitted baseline). Afterwards, on
+// days where S < h/2 (no drop building up), the level follows a running mean that turns into
+// exponential forgetting (half-life `level_half_life` days, default 42), each weekday offset a
+// running mean of its own days that turns into forgetting with 3x that half-life, residuals
+// clipped at 2.5 sd (Huber-like, so outliers barely move them); scale is an exponentially
+// weighted RMS of clipped prediction residuals. While S >= h/2 the baseline is frozen, so a real
+// drop cannot be absorbed before it is detected.
 // After an alarm: `detached` stays true until S returns to 0 (recovery) or, after
 // `rebaseline_days` days in alarm, the lower level is accepted as the new normal (level moves
 // by the mean residual of the run, S = 0, `detached` false).
@@ -74,7 +77,7 @@ class EngagementMonitor {
     float min_drop = 0.20f;          ///< relative drop the test is tuned to detect, in (0, 0.95]
     float arl0_days = 4000.0f;       ///< nominal in-control ARL (Siegmund; days per false alarm), >= 50
     uint16_t warmup_days = 28;       ///< closed days before alarms are possible, 14..28
-    uint16_t level_half_life = 21;   ///< days, 2..365
+    uint16_t level_half_life = 42;   ///< days, 2..365 (weekday offsets: 3x)
     uint16_t rebaseline_days = 28;   ///< days in alarm before the new level is accepted, 1..365
   };
 

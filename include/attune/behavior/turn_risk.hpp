@@ -14,6 +14,14 @@
 //     trend against their mean, negation ("no", "not", "n't", "wrong", "incorrect"), question and
 //     exclamation marks, repetition of an earlier customer turn, overlap with the system reply,
 //     share of earlier turns with negation, thanks, the customer speaking twice in a row;
+//   emotion cues from attune's shipped emotion model (EmotionModel::shared_default()): for the
+//     last customer turn the summed probabilities of anger/annoyance/disappointment/disapproval
+//     ("negative") and gratitude/approval/admiration/joy/relief ("positive") and confusion; the
+//     largest negative score of any customer turn so far; the trend of the last turn against the
+//     customer's own mean (negative and positive); negative, positive and remorse of the last
+//     system reply; and, when the customer speaks twice in a row, the negative/positive score and
+//     negation of the line they are continuing (a dissatisfied line is usually continued in the
+//     same mood);
 //   optionally, hashed unigrams and bigrams of the last system reply and of the last customer
 //     turn (2^15 buckets, l2-normalized per field), learned by fit().
 // Text is lower-cased ASCII-folded words [a-z0-9'] plus '?' and '!' (a deliberately small
@@ -25,7 +33,8 @@
 // redistribution). fit() learns all weights (dense standardized + hashed) from the host's own
 // labelled conversations by L2-regularized logistic regression (full-batch Adam, deterministic).
 //
-// Errors: invalid_argument for malformed UTF-8 (status::invalid_utf8), text over kMaxTurnBytes
+// Errors: attune::error(not_found) when the emotion model file cannot be found (first use);
+// invalid_argument for malformed UTF-8 (status::invalid_utf8), text over kMaxTurnBytes
 // (limit_exceeded), a conversation over kMaxTurns turns, options out of range, fit() without
 // any positive or negative example. Thread-safety: predict() is const and may run concurrently;
 // fit() needs exclusive access.
@@ -92,7 +101,7 @@ class TurnRiskModel {
   /// Names of the dense cues, in feature order.
   static const std::vector<std::string>& feature_names();
 
-  /// Binary form: "ATTR" u8 version(=1) u8 fitted u8 has_words u32 n_dense f32 bias
+  /// Binary form: "ATTR" u8 version(=2; 1 had no emotion cues and is not read) u8 fitted u8 has_words u32 n_dense f32 bias
   /// then n_dense x (f32 weight f32 mean f32 sd), then (has_words) 2^kHashBits f32 weights.
   std::vector<uint8_t> serialize() const;
   static TurnRiskModel deserialize(const uint8_t* data, size_t size);
