@@ -368,6 +368,9 @@ struct Engine::Impl {
     report.notes = rep.notes;
     if (rep.torn_tail) report.notes.push_back("journal ended in a torn record: " + rep.last_journal.reason);
     report.profiles = count_profiles();
+    // The profile count was not tracked while loading (replay may create and erase profiles):
+    // start counting from what was restored, so forget() after a restart cannot underflow it.
+    count_hint_ = report.profiles;
   }
 
   uint64_t count_profiles() const {
@@ -379,16 +382,27 @@ struct Engine::Impl {
     return n;
   }
 
+  bool journaling() const { return dir.has_value() && !replaying; }
+
   void journal(Record type, std::string_view payload) {
-    if (!dir || replaying) return;
+    if (!journaling()) return;
     dir->append(type, payload);
   }
 
-  std::string profile_record(std::string_view customer, const profile::Profile& p) const {
-    ByteWriter w;
-    w.u64(observation_counter.load());
-    w.bytes(p.serialize(customer));
-    return std::move(w.str());
+  // The customer's whole profile as one record. Built only when there is a journal, into a
+  // per-thread buffer, so the hot path allocates nothing for it.
+  void journal_profile(std::string_view customer, const profile::Profile& p) {
+    if (!journaling()) return;
+    thread_local std::string buffer;
+    buffer.clear();
+    const uint64_t obs = observation_counter.load();
+    for (int i = 0; i < 8; ++i) buffer.push_back(static_cast<char>((obs >> (8 * i)) & 0xFFu));
+    const size_t len_at = buffer.size();
+    buffer.append(4, '\0');
+    p.serialize_to(buffer, customer);
+    const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
+    for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+    dir->append(kProfilePut, buffer);
   }
 
   void apply_record(uint8_t type, std::string_view payload) {
@@ -490,6 +504,9 @@ struct Engine::Impl {
       add_pending(id, read_pending(r));
     }
     const uint64_t nprofiles = r.u64();
+    if (nprofiles > r.remaining() / 8) throw error(status::format_error, "engine snapshot: profile count exceeds its size");
+    // Pre-size every shard's map so loading never rehashes.
+    for (auto& sh : shards) sh.profiles.reserve(sh.profiles.size() + static_cast<size_t>(nprofiles / kShardCount) * 9 / 8 + 16);
     for (uint64_t i = 0; i < nprofiles; ++i) {
       std::string customer;
       profile::Profile p = profile::Profile::deserialize(r.bytes(), customer);
@@ -518,14 +535,24 @@ struct Engine::Impl {
     ByteWriter count;
     count.u64(count_profiles());
     w.write(count.str());
-    ByteWriter one;
+    // Profiles go straight into one buffer (u32 length + profile bytes each), handed to the
+    // writer a megabyte at a time: no per-profile string.
+    std::string buffer;
+    buffer.reserve((1u << 20) + 4096);
     for (auto& s : shards) {
       for (const auto& [customer, p] : s.profiles) {
-        one.str().clear();
-        one.bytes(p.serialize(customer));
-        w.write(one.str());
+        const size_t len_at = buffer.size();
+        buffer.append(4, '\0');
+        p.serialize_to(buffer, customer);
+        const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
+        for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+        if (buffer.size() >= (1u << 20)) {
+          w.write(buffer);
+          buffer.clear();
+        }
       }
     }
+    w.write(buffer);
   }
 
   // -- helpers -----------------------------------------------------------------------------------
@@ -557,6 +584,9 @@ struct Engine::Impl {
     if (!audit) return {};
     return audit->pseudonymize(pseudonym_key(customer, p ? p->pseudonym_nonce : 0));
   }
+
+  // Audit fields are built only when a line will be written (no log, or replaying: nothing).
+  bool auditing() const { return audit != nullptr && !replaying; }
 
   void audit_line(std::string_view kind, int64_t time_ms, const nlohmann::json& fields) {
     if (audit && !replaying) audit->append(kind, time_ms, fields);
@@ -748,21 +778,23 @@ TextObservation Engine::observe_text(std::string_view customer, Channel channel,
       if (profiling_ok) p.trust.add(scores.valence, time_ms);
       out.observation_id = "o" + hex16(splitmix64(m.salt ^ ++m.observation_counter));
     }
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     throw;
   }
   if (emotion_ok) m.cache_observation(out.observation_id, customer, text, time_ms, scores.active);
-  nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)},
-                           {"channel", std::string(profile::channel_name(channel))},
-                           {"emotion_used", out.emotion_used}};
-  if (out.emotion_used) {
-    fields["observation_id"] = out.observation_id;
-    fields["labels"] = out.active_labels;
-    fields["states"] = states_json(out.states);
+  if (m.auditing()) {
+    nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)},
+                             {"channel", std::string(profile::channel_name(channel))},
+                             {"emotion_used", out.emotion_used}};
+    if (out.emotion_used) {
+      fields["observation_id"] = out.observation_id;
+      fields["labels"] = out.active_labels;
+      fields["states"] = states_json(out.states);
+    }
+    m.audit_line("observation", time_ms, fields);
   }
-  m.audit_line("observation", time_ms, fields);
   return out;
 }
 
@@ -877,7 +909,7 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
       if (any) m.add_evidence(p, ev, w, now);
       out.hesitation = hes.score;
     }
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     if (live_before) s.live[customer] = *live_before;
@@ -922,7 +954,7 @@ void Engine::observe_signal(std::string_view customer, Channel channel, std::str
     ev[index(map.state)] = level;
     w[index(map.state)] = map.weight;
     m.add_evidence(p, ev, w, time_ms);
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     throw;
@@ -1109,23 +1141,25 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
     ++p.decisions;
     p.add_decision(id, time_ms, static_cast<uint16_t>(*slot_index), static_cast<uint16_t>(shown));
     if (p.last_seen_ms < time_ms) p.last_seen_ms = time_ms;
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     throw;
   }
-  nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)}, {"decision_id", d.decision_id},
-                           {"slot", d.slot},                        {"variant", d.variant_id},
-                           {"propensity", d.propensity},            {"adapted", d.adapted},
-                           {"emotion_used", d.emotion_used},        {"review", d.review},
-                           {"mode", engine_mode_name(d.mode)}};
-  nlohmann::json fired = nlohmann::json::array();
-  for (const auto& f : d.guardrails) fired.push_back({{"rule", f.rule}, {"masked", f.masked_variants}});
-  fields["guardrails"] = fired;
-  if (d.emotion_used) fields["states"] = states_json(states);
-  if (p.purchase_probability >= 0) fields["purchase_probability"] = p.purchase_probability;
-  if (!d.would_show.empty()) fields["would_show"] = d.would_show;
-  m.audit_line("decision", time_ms, fields);
+  if (m.auditing()) {
+    nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)}, {"decision_id", d.decision_id},
+                             {"slot", d.slot},                        {"variant", d.variant_id},
+                             {"propensity", d.propensity},            {"adapted", d.adapted},
+                             {"emotion_used", d.emotion_used},        {"review", d.review},
+                             {"mode", engine_mode_name(d.mode)}};
+    nlohmann::json fired = nlohmann::json::array();
+    for (const auto& f : d.guardrails) fired.push_back({{"rule", f.rule}, {"masked", f.masked_variants}});
+    fields["guardrails"] = fired;
+    if (d.emotion_used) fields["states"] = states_json(states);
+    if (p.purchase_probability >= 0) fields["purchase_probability"] = p.purchase_probability;
+    if (!d.would_show.empty()) fields["would_show"] = d.would_show;
+    m.audit_line("decision", time_ms, fields);
+  }
   return d;
 }
 
@@ -1163,9 +1197,10 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
     ++p.rewards;
     if (value >= 0.5) ++p.positive_rewards;
     if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p.trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
-    m.journal(kProfilePut, m.profile_record(customer, p));
-    m.audit_line("reward", time_ms,
-                 {{"customer", m.pseudonym(customer, &p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
+    m.journal_profile(customer, p);
+    if (m.auditing())
+      m.audit_line("reward", time_ms,
+                   {{"customer", m.pseudonym(customer, &p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
   }
 }
 
@@ -1243,13 +1278,13 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     m.consent->revoke(customer, purpose, time_ms, source);
   }
   m.journal(kConsent, m.consent->serialize_customer(customer));
-  if (granted && !existed) m.journal(kProfilePut, m.profile_record(customer, s.profiles.at(std::string(customer))));
+  if (granted && !existed) m.journal_profile(customer, s.profiles.at(std::string(customer)));
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.
     if (purpose == ethics::Purpose::emotion_inference) pit->second.clear_emotion();
     if (purpose == ethics::Purpose::profiling) pit->second.clear_profiling();
-    m.journal(kProfilePut, m.profile_record(customer, pit->second));
+    m.journal_profile(customer, pit->second);
   }
   if (!granted && purpose == ethics::Purpose::emotion_inference) m.drop_cached_texts(customer);
   nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
@@ -1357,7 +1392,7 @@ void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
   const bool existed = s.profiles.count(customer) != 0;
   if (!existed && m.count_hint_ >= m.config.max_profiles)
     throw error(status::limit_exceeded, "profile limit (limits.max_profiles) reached");
-  m.journal(kProfilePut, m.profile_record(customer, p));
+  m.journal_profile(customer, p);
   s.profiles[customer] = p;
   if (!existed) ++m.count_hint_;
 }

@@ -84,6 +84,8 @@ struct Profile {
 
   /// Versioned little-endian bytes. `customer` is stored with it (export/import, snapshots).
   std::string serialize(std::string_view customer) const;
+  /// The same bytes appended to `out` (snapshots and the journal reuse one buffer).
+  void serialize_to(std::string& out, std::string_view customer) const;
   /// Inverse of serialize(); returns the profile and writes the customer id. Throws
   /// attune::error(format_error | version_mismatch) on corrupt or foreign bytes.
   static Profile deserialize(std::string_view bytes, std::string& customer);
