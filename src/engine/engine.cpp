@@ -64,7 +64,58 @@ enum Record : uint8_t {
 };
 
 constexpr uint32_t kSnapshotMagic = 0x4E455441;  // "ATEN"
-constexpr uint8_t kSnapshotVersion = 1;
+// Version 2 stores each profile zero-word packed (below); version 1 (plain profile bytes) is
+// still read.
+constexpr uint8_t kSnapshotVersion = 2;
+
+// Zero-word packing of one profile's bytes for snapshots (docs/persistence.md, "Engine
+// snapshot"): a typical profile is mostly zero words (unused detectors, empty decision slots),
+// and the snapshot's size is what bounds its write time. Format: u32 raw length n, then per group
+// of up to 8 eight-byte words of the raw bytes a mask byte (bit i: word i is not all zero)
+// followed by the non-zero words (the last word may be shorter than 8 bytes).
+void pack_zero_words(std::string_view raw, std::string& out) {
+  const auto n = static_cast<uint32_t>(raw.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
+  for (size_t group = 0; group < raw.size(); group += 64) {
+    const size_t mask_at = out.size();
+    out.push_back('\0');
+    unsigned mask = 0;
+    for (size_t w = 0; w < 8 && group + 8 * w < raw.size(); ++w) {
+      const size_t off = group + 8 * w;
+      const size_t len = std::min<size_t>(8, raw.size() - off);
+      uint64_t word = 0;
+      std::memcpy(&word, raw.data() + off, len);
+      if (word == 0) continue;
+      mask |= 1u << w;
+      out.append(raw.data() + off, len);
+    }
+    out[mask_at] = static_cast<char>(mask);
+  }
+}
+
+// Inverse of pack_zero_words; throws format_error on malformed input (never reads past `packed`).
+void unpack_zero_words(std::string_view packed, std::string& raw) {
+  if (packed.size() < 4) throw error(status::format_error, "engine snapshot: truncated packed profile");
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<uint8_t>(packed[static_cast<size_t>(i)])} << (8 * i);
+  if (n > (1u << 20)) throw error(status::format_error, "engine snapshot: packed profile too large");
+  raw.assign(n, '\0');
+  size_t pos = 4;
+  for (size_t group = 0; group < n; group += 64) {
+    if (pos >= packed.size()) throw error(status::format_error, "engine snapshot: truncated packed profile");
+    const auto mask = static_cast<uint8_t>(packed[pos++]);
+    for (size_t w = 0; w < 8; ++w) {
+      const size_t off = group + 8 * w;
+      if (!(mask & (1u << w))) continue;
+      if (off >= n) throw error(status::format_error, "engine snapshot: bad packed profile mask");
+      const size_t len = std::min<size_t>(8, n - off);
+      if (packed.size() - pos < len) throw error(status::format_error, "engine snapshot: truncated packed profile");
+      std::memcpy(&raw[off], packed.data() + pos, len);
+      pos += len;
+    }
+  }
+  if (pos != packed.size()) throw error(status::format_error, "engine snapshot: trailing bytes in a packed profile");
+}
 
 uint64_t splitmix64(uint64_t x) noexcept {
   x += 0x9E3779B97F4A7C15ULL;
@@ -238,6 +289,12 @@ struct Engine::Impl {
   std::unique_ptr<ethics::ConsentRegistry> consent;
   std::unique_ptr<ethics::AuditLog> audit;
   uint64_t salt = 0;
+  // Unique per Impl in the process (never reused), so per-thread caches cannot mix engines.
+  const uint64_t instance_id = next_instance_id();
+  static uint64_t next_instance_id() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
   int purchase_intent_index = -1, churn_intent_index = -1;
 
   std::array<Shard, kShardCount> shards;
@@ -485,7 +542,7 @@ struct Engine::Impl {
     ByteReader r(bytes);
     if (r.u32() != kSnapshotMagic) throw error(status::format_error, "not an engine snapshot");
     const uint8_t version = r.u8();
-    if (version != kSnapshotVersion)
+    if (version != 1 && version != kSnapshotVersion)
       throw error(status::version_mismatch, "engine snapshot version " + std::to_string(version) + " is not supported");
     decision_counter = r.u64();
     observation_counter = r.u64();
@@ -505,11 +562,17 @@ struct Engine::Impl {
     }
     const uint64_t nprofiles = r.u64();
     if (nprofiles > r.remaining() / 8) throw error(status::format_error, "engine snapshot: profile count exceeds its size");
+    std::string raw;
     // Pre-size every shard's map so loading never rehashes.
     for (auto& sh : shards) sh.profiles.reserve(sh.profiles.size() + static_cast<size_t>(nprofiles / kShardCount) * 9 / 8 + 16);
     for (uint64_t i = 0; i < nprofiles; ++i) {
       std::string customer;
-      profile::Profile p = profile::Profile::deserialize(r.bytes(), customer);
+      std::string_view record = r.bytes();
+      if (version >= 2) {
+        unpack_zero_words(record, raw);
+        record = raw;
+      }
+      profile::Profile p = profile::Profile::deserialize(record, customer);
       shard(customer).profiles.emplace(std::move(customer), p);
     }
     if (r.remaining() != 0) throw error(status::format_error, "engine snapshot has trailing bytes");
@@ -535,15 +598,18 @@ struct Engine::Impl {
     ByteWriter count;
     count.u64(count_profiles());
     w.write(count.str());
-    // Profiles go straight into one buffer (u32 length + profile bytes each), handed to the
+    // Profiles go straight into one buffer (u32 length + packed profile bytes each), handed to the
     // writer a megabyte at a time: no per-profile string.
     std::string buffer;
     buffer.reserve((1u << 20) + 4096);
+    std::string raw;
     for (auto& s : shards) {
       for (const auto& [customer, p] : s.profiles) {
+        raw.clear();
+        p.serialize_to(raw, customer);
         const size_t len_at = buffer.size();
         buffer.append(4, '\0');
-        p.serialize_to(buffer, customer);
+        pack_zero_words(raw, buffer);
         const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
         for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
         if (buffer.size() >= (1u << 20)) {
@@ -572,7 +638,9 @@ struct Engine::Impl {
       throw error(status::limit_exceeded, "the engine holds " + std::to_string(config.max_profiles) +
                                               " profiles (limits.max_profiles); forget customers or raise the limit");
     profile::Profile p;
-    std::random_device rd;
+    // Opening a random_device costs more than the rest of a new profile (it was a quarter of the
+    // time to create a million customers): one per thread, kept open.
+    thread_local std::random_device rd;
     p.pseudonym_nonce = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ splitmix64(salt + static_cast<uint64_t>(now));
     p.created_ms = now;
     ++count_hint_;
@@ -582,7 +650,26 @@ struct Engine::Impl {
 
   std::string pseudonym(std::string_view customer, const profile::Profile* p) const {
     if (!audit) return {};
-    return audit->pseudonymize(pseudonym_key(customer, p ? p->pseudonym_nonce : 0));
+    // An HMAC per audited call was a fifth of an audited loop; calls on one customer come in
+    // runs (observe, decide, reward), so a small per-thread cache of recent pseudonyms saves most
+    // of them. It is keyed by engine instance, profile nonce (random per profile) and a hash of
+    // the id, and keeps no customer id, so nothing erasable lingers in it after forget().
+    struct Entry {
+      uint64_t instance = 0, nonce = 0, id_hash = 0;
+      std::string pseudonym;
+    };
+    thread_local std::array<Entry, 8> recent;
+    thread_local size_t next = 0;
+    const uint64_t nonce = p ? p->pseudonym_nonce : 0;
+    const uint64_t id_hash = splitmix64(std::hash<std::string_view>{}(customer) ^ (uint64_t{customer.size()} << 56));
+    for (const auto& e : recent)
+      if (e.instance == instance_id && e.nonce == nonce && e.id_hash == id_hash) return e.pseudonym;
+    Entry& e = recent[next++ % recent.size()];
+    e.pseudonym = audit->pseudonymize(pseudonym_key(customer, nonce));
+    e.instance = instance_id;
+    e.nonce = nonce;
+    e.id_hash = id_hash;
+    return e.pseudonym;
   }
 
   // Audit fields are built only when a line will be written (no log, or replaying: nothing).
