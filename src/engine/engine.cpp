@@ -61,6 +61,7 @@ enum Record : uint8_t {
   kConsent = 3,        // ConsentRegistry::serialize_customer blob
   kDecision = 4,       // pending decision
   kReward = 5,         // reward applied
+  kBatch = 6,          // several of the above, applied in order: one call's changes, all or none
 };
 
 constexpr uint32_t kSnapshotMagic = 0x4E455441;  // "ATEN"
@@ -452,14 +453,45 @@ struct Engine::Impl {
     if (!journaling()) return;
     thread_local std::string buffer;
     buffer.clear();
-    const uint64_t obs = observation_counter.load();
-    for (int i = 0; i < 8; ++i) buffer.push_back(static_cast<char>((obs >> (8 * i)) & 0xFFu));
-    const size_t len_at = buffer.size();
-    buffer.append(4, '\0');
-    p.serialize_to(buffer, customer);
-    const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
-    for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+    profile_payload(buffer, customer, p);
     dir->append(kProfilePut, buffer);
+  }
+
+  void profile_payload(std::string& out, std::string_view customer, const profile::Profile& p) const {
+    const uint64_t obs = observation_counter.load();
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((obs >> (8 * i)) & 0xFFu));
+    const size_t len_at = out.size();
+    out.append(4, '\0');
+    p.serialize_to(out, customer);
+    const auto len = static_cast<uint32_t>(out.size() - len_at - 4);
+    for (int i = 0; i < 4; ++i) out[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+  }
+
+  // One call's changes as one kBatch record (u8 type + u32 length + payload each): a record is
+  // checksummed as a whole, so after a crash a call is replayed entirely or not at all (a decide
+  // never leaves a pending decision without its profile update, a forget never erases the
+  // profile but keeps the consent).
+  struct Batch {
+    std::string payload;
+    void add(Record type, std::string_view bytes) {
+      payload.push_back(static_cast<char>(type));
+      const auto n = static_cast<uint32_t>(bytes.size());
+      for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
+      payload.append(bytes.data(), bytes.size());
+    }
+    // Appends a kProfilePut sub-record built in place.
+    void add_profile(const Impl& m, std::string_view customer, const profile::Profile& p) {
+      payload.push_back(static_cast<char>(kProfilePut));
+      const size_t len_at = payload.size();
+      payload.append(4, '\0');
+      m.profile_payload(payload, customer, p);
+      const auto n = static_cast<uint32_t>(payload.size() - len_at - 4);
+      for (int i = 0; i < 4; ++i) payload[len_at + static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xFFu);
+    }
+  };
+  void journal(const Batch& b) {
+    if (!journaling() || b.payload.empty()) return;
+    dir->append(kBatch, b.payload);
   }
 
   void apply_record(uint8_t type, std::string_view payload) {
@@ -497,6 +529,18 @@ struct Engine::Impl {
         const double value = r.f64();
         auto it = pending.find(id);
         if (it != pending.end() && !it->second.rewarded) apply_reward(it->second, value);
+        break;
+      }
+      case kBatch: {
+        // Validate the framing of every sub-record before applying any.
+        std::vector<std::pair<uint8_t, std::string_view>> parts;
+        while (r.remaining() > 0) {
+          const uint8_t sub = r.u8();
+          if (sub == kBatch || sub == 0 || sub > kReward)
+            throw error(status::format_error, "engine journal batch holds record type " + std::to_string(sub));
+          parts.emplace_back(sub, r.bytes());
+        }
+        for (const auto& [sub, bytes] : parts) apply_record(sub, bytes);
         break;
       }
       default:
@@ -1170,13 +1214,6 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
     pend.propensity = shown == chosen ? propensity : 1.0;
     // Learn only from what the policy chose and the customer saw.
     pend.learn = policy_chose && m.config.mode == EngineMode::live;
-    m.expire_pending(time_ms);
-    ByteWriter rec;
-    rec.u64(counter);
-    rec.u64(id);
-    Impl::write_pending(rec, pend);
-    m.journal(kDecision, rec.str());
-    m.add_pending(id, pend);
   }
 
   if (!personalize) d.reason = m.config.mode == EngineMode::off ? "kill switch (mode off)" : "no personalization consent";
@@ -1228,7 +1265,23 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
     ++p.decisions;
     p.add_decision(id, time_ms, static_cast<uint16_t>(*slot_index), static_cast<uint16_t>(shown));
     if (p.last_seen_ms < time_ms) p.last_seen_ms = time_ms;
-    m.journal_profile(customer, p);
+    // The pending decision and the profile update go to the journal as one record, so a crash
+    // replays both or neither; the pending decision exists in memory only once journaled.
+    std::lock_guard learn(m.learn_mutex);
+    m.expire_pending(time_ms);
+    if (m.journaling()) {
+      thread_local Impl::Batch batch;
+      thread_local ByteWriter rec;
+      batch.payload.clear();
+      rec.str().clear();
+      rec.u64(counter);
+      rec.u64(id);
+      Impl::write_pending(rec, pend);
+      batch.add(kDecision, rec.str());
+      batch.add_profile(m, customer, p);
+      m.journal(batch);
+    }
+    m.add_pending(id, std::move(pend));
   } catch (...) {
     p = before;
     throw;
@@ -1260,35 +1313,58 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   if (!std::isfinite(value) || value < 0 || value > 1)
     throw invalid_argument("reward must be a number in [0, 1]", status::out_of_range);
   std::shared_lock state(m.state_mutex);
-  std::string customer;
-  {
-    std::lock_guard learn(m.learn_mutex);
+  auto find_open = [&]() -> Impl::Pending& {
     auto it = m.pending.find(id);
     if (it == m.pending.end())
       throw invalid_argument("unknown or expired decision id " + std::string(decision_id), status::not_found);
     if (it->second.rewarded)
       throw invalid_argument("decision " + std::string(decision_id) + " was already rewarded", status::duplicate);
-    ByteWriter rec;
-    rec.u64(id);
-    rec.f64(value);
-    rec.u64(static_cast<uint64_t>(time_ms));
-    m.journal(kReward, rec.str());
-    m.apply_reward(it->second, value);
-    customer = it->second.customer;
+    return it->second;
+  };
+  std::string customer;
+  {
+    std::lock_guard learn(m.learn_mutex);
+    customer = find_open().customer;
   }
+  // Lock order: shard, then learn. The decision is looked up again under both (a concurrent
+  // reward or forget may have come first).
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   auto pit = s.profiles.find(customer);
-  if (pit != s.profiles.end()) {
-    profile::Profile& p = pit->second;
-    ++p.rewards;
-    if (value >= 0.5) ++p.positive_rewards;
-    if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p.trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
-    m.journal_profile(customer, p);
-    if (m.auditing())
-      m.audit_line("reward", time_ms,
-                   {{"customer", m.pseudonym(customer, &p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
+  profile::Profile* p = pit == s.profiles.end() ? nullptr : &pit->second;
+  {
+    std::lock_guard learn(m.learn_mutex);
+    Impl::Pending& pending = find_open();
+    std::optional<profile::Profile> before;
+    if (p) before = *p;
+    try {
+      if (p) {
+        ++p->rewards;
+        if (value >= 0.5) ++p->positive_rewards;
+        if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p->trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
+      }
+      // The reward and the profile update as one record: replayed together or not at all.
+      if (m.journaling()) {
+        thread_local Impl::Batch batch;
+        thread_local ByteWriter rec;
+        batch.payload.clear();
+        rec.str().clear();
+        rec.u64(id);
+        rec.f64(value);
+        rec.u64(static_cast<uint64_t>(time_ms));
+        batch.add(kReward, rec.str());
+        if (p) batch.add_profile(m, customer, *p);
+        m.journal(batch);
+      }
+    } catch (...) {
+      if (p) *p = *before;
+      throw;
+    }
+    m.apply_reward(pending, value);
   }
+  if (p && m.auditing())
+    m.audit_line("reward", time_ms,
+                 {{"customer", m.pseudonym(customer, p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
 }
 
 // ---- correct ---------------------------------------------------------------------------------
@@ -1364,14 +1440,19 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   } else {
     m.consent->revoke(customer, purpose, time_ms, source);
   }
-  m.journal(kConsent, m.consent->serialize_customer(customer));
-  if (granted && !existed) m.journal_profile(customer, s.profiles.at(std::string(customer)));
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.
     if (purpose == ethics::Purpose::emotion_inference) pit->second.clear_emotion();
     if (purpose == ethics::Purpose::profiling) pit->second.clear_profiling();
-    m.journal_profile(customer, pit->second);
+  }
+  // The consent change and the profile it created or cleared: one record, replayed entirely or
+  // not at all (a revocation can never come back without its erasure).
+  if (m.journaling()) {
+    Impl::Batch batch;
+    batch.add(kConsent, m.consent->serialize_customer(customer));
+    if (pit != s.profiles.end() && ((granted && !existed) || !granted)) batch.add_profile(m, customer, pit->second);
+    m.journal(batch);
   }
   if (!granted && purpose == ethics::Purpose::emotion_inference) m.drop_cached_texts(customer);
   nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
@@ -1394,16 +1475,29 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
     // The erasure line is the last one that can be linked to this customer: the pseudonym nonce
     // goes with the profile.
     m.audit_line("erasure", time_ms, {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)}});
-    ByteWriter rec;
-    rec.bytes(customer);
-    m.journal(kProfileErase, rec.str());
+    // The erasure of the profile and of the consent records: one record, replayed entirely or not
+    // at all. The consent blob of an erased customer is that of an unknown one.
+    if (m.journaling()) {
+      const std::string saved = m.consent->serialize_customer(customer);
+      m.consent->forget(customer);
+      Impl::Batch batch;
+      ByteWriter rec;
+      rec.bytes(customer);
+      batch.add(kProfileErase, rec.str());
+      batch.add(kConsent, m.consent->serialize_customer(customer));
+      try {
+        m.journal(batch);
+      } catch (...) {
+        m.consent->deserialize_customer(saved);
+        throw;
+      }
+    }
     if (pit != s.profiles.end()) {
       s.profiles.erase(pit);
       --m.count_hint_;
     }
     s.live.erase(std::string(customer));
     m.consent->forget(customer);
-    m.journal(kConsent, m.consent->serialize_customer(customer));
     {
       std::lock_guard learn(m.learn_mutex);
       m.erase_pending_of(customer);

@@ -7,8 +7,8 @@
 //     counters and the consent status of each purpose equal the parent's model of the
 //     acknowledged calls;
 //   - nothing else is there, except possibly the one call that was running when the kill came
-//     (not acknowledged: it may be absent, present or, for calls that journal two records, half
-//     present; only that call's customer may differ, and only towards that call's effect);
+//     (not acknowledged: it may be absent or present, but never half present: every call
+//     journals one record, so its customer must equal the model either without or with it);
 //   - every decision acknowledged and not yet rewarded can still be rewarded (the next child
 //     rewards them; an unknown decision id is a lost decision), and a reward is never accepted
 //     twice (a duplicate error on an acknowledged reward's decision would show a replayed
@@ -261,10 +261,6 @@ inline CustomerModel observe(const attune::Engine& e, int c, std::int64_t now) {
   return out;
 }
 
-// Each field of `seen` must equal the acknowledged model's, or (for the in-flight call's customer)
-// the value the in-flight call would give.
-inline bool field_ok(long seen, long acked, long in_flight) { return seen == acked || seen == in_flight; }
-
 inline std::string describe(const CustomerModel& c) {
   return std::string("{exists ") + (c.exists ? "1" : "0") + ", obs " + std::to_string(c.observations) + ", dec " +
          std::to_string(c.decisions) + ", rew " + std::to_string(c.rewards) + ", consent " +
@@ -287,11 +283,7 @@ inline void check_restart(const Config& cfg, int cycle, Model& m, Result& res) {
     const CustomerModel& a = m.customers[static_cast<std::size_t>(c)];
     if (seen == a) continue;
     const CustomerModel& b = with.customers[static_cast<std::size_t>(c)];
-    bool ok = c == in_flight.customer && field_ok(seen.exists, a.exists, b.exists) &&
-              field_ok(seen.observations, a.observations, b.observations) &&
-              field_ok(seen.decisions, a.decisions, b.decisions) && field_ok(seen.rewards, a.rewards, b.rewards);
-    for (std::size_t p = 0; p < 3 && ok; ++p) ok = field_ok(seen.consent[p], a.consent[p], b.consent[p]);
-    if (ok) {
+    if (c == in_flight.customer && seen == b) {
       present = true;
       m.customers[static_cast<std::size_t>(c)] = seen;
       continue;
