@@ -2,7 +2,14 @@
 #include "attune/detail/sha256.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define ATTUNE_SHA256_X86 1
+#endif
 
 namespace attune::detail {
 namespace {
@@ -50,6 +57,60 @@ int hex_value(char c) noexcept {
   return -1;
 }
 
+#if ATTUNE_SHA256_X86
+// The SHA extensions (SHA-NI, x86 since Goldmont / Zen / Ice Lake) run the FIPS 180-4 rounds in
+// hardware, several times faster than the portable code below; the audit log hashes every line
+// twice, so this matters on the engine's hot path. Same function, same results (the NIST
+// vectors of tests/cpp/test_detail_sha256.cpp run on whichever path the machine takes).
+bool cpu_has_sha_ni() noexcept {
+  if (std::getenv("ATTUNE_SHA256_PORTABLE") != nullptr) return false;  // tests/diagnosis: force portable
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool ssse3 = (c & (1u << 9)) != 0, sse41 = (c & (1u << 19)) != 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return ssse3 && sse41 && (b & (1u << 29)) != 0;
+}
+
+// One 64-byte block with the SHA extensions. The state is kept as the instructions want it
+// (ABEF / CDGH halves) only inside the call.
+__attribute__((target("sha,sse4.1,ssse3"))) void compress_sha_ni(std::uint32_t* state, const std::uint8_t* block) noexcept {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+  __m128i tmp = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i state1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  tmp = _mm_shuffle_epi32(tmp, 0xB1);               // CDAB
+  state1 = _mm_shuffle_epi32(state1, 0x1B);         // EFGH
+  __m128i state0 = _mm_alignr_epi8(tmp, state1, 8); // ABEF
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);      // CDGH
+  const __m128i abef = state0, cdgh = state1;
+  __m128i msg[4];
+  for (int i = 0; i < 4; ++i)
+    msg[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * i)), byte_swap);
+  for (int g = 0; g < 16; ++g) {
+    // Rounds 4g .. 4g+3.
+    __m128i wk = _mm_add_epi32(msg[g & 3], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * g)));
+    state1 = _mm_sha256rnds2_epu32(state1, state0, wk);
+    wk = _mm_shuffle_epi32(wk, 0x0E);
+    state0 = _mm_sha256rnds2_epu32(state0, state1, wk);
+    if (g < 12) {
+      // Message words 4(g+4) .. 4(g+4)+3: W[t-16] + s0(W[t-15]) + W[t-7] + s1(W[t-2]).
+      __m128i next = _mm_sha256msg1_epu32(msg[g & 3], msg[(g + 1) & 3]);
+      next = _mm_add_epi32(next, _mm_alignr_epi8(msg[(g + 3) & 3], msg[(g + 2) & 3], 4));
+      msg[g & 3] = _mm_sha256msg2_epu32(next, msg[(g + 3) & 3]);
+    }
+  }
+  state0 = _mm_add_epi32(state0, abef);
+  state1 = _mm_add_epi32(state1, cdgh);
+  tmp = _mm_shuffle_epi32(state0, 0x1B);         // FEBA
+  state1 = _mm_shuffle_epi32(state1, 0xB1);      // DCHG
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);   // DCBA
+  state1 = _mm_alignr_epi8(state1, tmp, 8);      // ABEF -> HGFE
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), state0);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), state1);
+}
+
+const bool kHasShaNi = cpu_has_sha_ni();
+#endif
+
 }  // namespace
 
 void Sha256::reset() noexcept {
@@ -59,6 +120,12 @@ void Sha256::reset() noexcept {
 }
 
 void Sha256::compress(const std::uint8_t* block) noexcept {
+#if ATTUNE_SHA256_X86
+  if (kHasShaNi) {
+    compress_sha_ni(state_.data(), block);
+    return;
+  }
+#endif
   std::uint32_t w[64];
   for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
   for (int t = 16; t < 64; ++t) w[t] = small_sigma1(w[t - 2]) + w[t - 7] + small_sigma0(w[t - 15]) + w[t - 16];

@@ -60,10 +60,62 @@ enum Record : uint8_t {
   kConsent = 3,        // ConsentRegistry::serialize_customer blob
   kDecision = 4,       // pending decision
   kReward = 5,         // reward applied
+  kBatch = 6,          // several of the above, applied in order: one call's changes, all or none
 };
 
 constexpr uint32_t kSnapshotMagic = 0x4E455441;  // "ATEN"
-constexpr uint8_t kSnapshotVersion = 1;
+// Version 2 stores each profile zero-word packed (below); version 1 (plain profile bytes) is
+// still read.
+constexpr uint8_t kSnapshotVersion = 2;
+
+// Zero-word packing of one profile's bytes for snapshots (docs/persistence.md, "Engine
+// snapshot"): a typical profile is mostly zero words (unused detectors, empty decision slots),
+// and the snapshot's size is what bounds its write time. Format: u32 raw length n, then per group
+// of up to 8 eight-byte words of the raw bytes a mask byte (bit i: word i is not all zero)
+// followed by the non-zero words (the last word may be shorter than 8 bytes).
+void pack_zero_words(std::string_view raw, std::string& out) {
+  const auto n = static_cast<uint32_t>(raw.size());
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
+  for (size_t group = 0; group < raw.size(); group += 64) {
+    const size_t mask_at = out.size();
+    out.push_back('\0');
+    unsigned mask = 0;
+    for (size_t w = 0; w < 8 && group + 8 * w < raw.size(); ++w) {
+      const size_t off = group + 8 * w;
+      const size_t len = std::min<size_t>(8, raw.size() - off);
+      uint64_t word = 0;
+      std::memcpy(&word, raw.data() + off, len);
+      if (word == 0) continue;
+      mask |= 1u << w;
+      out.append(raw.data() + off, len);
+    }
+    out[mask_at] = static_cast<char>(mask);
+  }
+}
+
+// Inverse of pack_zero_words; throws format_error on malformed input (never reads past `packed`).
+void unpack_zero_words(std::string_view packed, std::string& raw) {
+  if (packed.size() < 4) throw error(status::format_error, "engine snapshot: truncated packed profile");
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<uint8_t>(packed[static_cast<size_t>(i)])} << (8 * i);
+  if (n > (1u << 20)) throw error(status::format_error, "engine snapshot: packed profile too large");
+  raw.assign(n, '\0');
+  size_t pos = 4;
+  for (size_t group = 0; group < n; group += 64) {
+    if (pos >= packed.size()) throw error(status::format_error, "engine snapshot: truncated packed profile");
+    const auto mask = static_cast<uint8_t>(packed[pos++]);
+    for (size_t w = 0; w < 8; ++w) {
+      const size_t off = group + 8 * w;
+      if (!(mask & (1u << w))) continue;
+      if (off >= n) throw error(status::format_error, "engine snapshot: bad packed profile mask");
+      const size_t len = std::min<size_t>(8, n - off);
+      if (packed.size() - pos < len) throw error(status::format_error, "engine snapshot: truncated packed profile");
+      std::memcpy(&raw[off], packed.data() + pos, len);
+      pos += len;
+    }
+  }
+  if (pos != packed.size()) throw error(status::format_error, "engine snapshot: trailing bytes in a packed profile");
+}
 
 uint64_t splitmix64(uint64_t x) noexcept {
   x += 0x9E3779B97F4A7C15ULL;
@@ -237,6 +289,12 @@ struct Engine::Impl {
   std::unique_ptr<ethics::ConsentRegistry> consent;
   std::unique_ptr<ethics::AuditLog> audit;
   uint64_t salt = 0;
+  // Unique per Impl in the process (never reused), so per-thread caches cannot mix engines.
+  const uint64_t instance_id = next_instance_id();
+  static uint64_t next_instance_id() {
+    static std::atomic<uint64_t> counter{0};
+    return ++counter;
+  }
   int purchase_intent_index = -1, churn_intent_index = -1;
 
   std::array<Shard, kShardCount> shards;
@@ -367,6 +425,9 @@ struct Engine::Impl {
     report.notes = rep.notes;
     if (rep.torn_tail) report.notes.push_back("journal ended in a torn record: " + rep.last_journal.reason);
     report.profiles = count_profiles();
+    // The profile count was not tracked while loading (replay may create and erase profiles):
+    // start counting from what was restored, so forget() after a restart cannot underflow it.
+    count_hint_ = report.profiles;
   }
 
   uint64_t count_profiles() const {
@@ -378,16 +439,58 @@ struct Engine::Impl {
     return n;
   }
 
+  bool journaling() const { return dir.has_value() && !replaying; }
+
   void journal(Record type, std::string_view payload) {
-    if (!dir || replaying) return;
+    if (!journaling()) return;
     dir->append(type, payload);
   }
 
-  std::string profile_record(std::string_view customer, const profile::Profile& p) const {
-    ByteWriter w;
-    w.u64(observation_counter.load());
-    w.bytes(p.serialize(customer));
-    return std::move(w.str());
+  // The customer's whole profile as one record. Built only when there is a journal, into a
+  // per-thread buffer, so the hot path allocates nothing for it.
+  void journal_profile(std::string_view customer, const profile::Profile& p) {
+    if (!journaling()) return;
+    thread_local std::string buffer;
+    buffer.clear();
+    profile_payload(buffer, customer, p);
+    dir->append(kProfilePut, buffer);
+  }
+
+  void profile_payload(std::string& out, std::string_view customer, const profile::Profile& p) const {
+    const uint64_t obs = observation_counter.load();
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((obs >> (8 * i)) & 0xFFu));
+    const size_t len_at = out.size();
+    out.append(4, '\0');
+    p.serialize_to(out, customer);
+    const auto len = static_cast<uint32_t>(out.size() - len_at - 4);
+    for (int i = 0; i < 4; ++i) out[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+  }
+
+  // One call's changes as one kBatch record (u8 type + u32 length + payload each): a record is
+  // checksummed as a whole, so after a crash a call is replayed entirely or not at all (a decide
+  // never leaves a pending decision without its profile update, a forget never erases the
+  // profile but keeps the consent).
+  struct Batch {
+    std::string payload;
+    void add(Record type, std::string_view bytes) {
+      payload.push_back(static_cast<char>(type));
+      const auto n = static_cast<uint32_t>(bytes.size());
+      for (int i = 0; i < 4; ++i) payload.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
+      payload.append(bytes.data(), bytes.size());
+    }
+    // Appends a kProfilePut sub-record built in place.
+    void add_profile(const Impl& m, std::string_view customer, const profile::Profile& p) {
+      payload.push_back(static_cast<char>(kProfilePut));
+      const size_t len_at = payload.size();
+      payload.append(4, '\0');
+      m.profile_payload(payload, customer, p);
+      const auto n = static_cast<uint32_t>(payload.size() - len_at - 4);
+      for (int i = 0; i < 4; ++i) payload[len_at + static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xFFu);
+    }
+  };
+  void journal(const Batch& b) {
+    if (!journaling() || b.payload.empty()) return;
+    dir->append(kBatch, b.payload);
   }
 
   void apply_record(uint8_t type, std::string_view payload) {
@@ -425,6 +528,18 @@ struct Engine::Impl {
         const double value = r.f64();
         auto it = pending.find(id);
         if (it != pending.end() && !it->second.rewarded) apply_reward(it->second, value);
+        break;
+      }
+      case kBatch: {
+        // Validate the framing of every sub-record before applying any.
+        std::vector<std::pair<uint8_t, std::string_view>> parts;
+        while (r.remaining() > 0) {
+          const uint8_t sub = r.u8();
+          if (sub == kBatch || sub == 0 || sub > kReward)
+            throw error(status::format_error, "engine journal batch holds record type " + std::to_string(sub));
+          parts.emplace_back(sub, r.bytes());
+        }
+        for (const auto& [sub, bytes] : parts) apply_record(sub, bytes);
         break;
       }
       default:
@@ -470,7 +585,7 @@ struct Engine::Impl {
     ByteReader r(bytes);
     if (r.u32() != kSnapshotMagic) throw error(status::format_error, "not an engine snapshot");
     const uint8_t version = r.u8();
-    if (version != kSnapshotVersion)
+    if (version != 1 && version != kSnapshotVersion)
       throw error(status::version_mismatch, "engine snapshot version " + std::to_string(version) + " is not supported");
     decision_counter = r.u64();
     observation_counter = r.u64();
@@ -489,9 +604,18 @@ struct Engine::Impl {
       add_pending(id, read_pending(r));
     }
     const uint64_t nprofiles = r.u64();
+    if (nprofiles > r.remaining() / 8) throw error(status::format_error, "engine snapshot: profile count exceeds its size");
+    std::string raw;
+    // Pre-size every shard's map so loading never rehashes.
+    for (auto& sh : shards) sh.profiles.reserve(sh.profiles.size() + static_cast<size_t>(nprofiles / kShardCount) * 9 / 8 + 16);
     for (uint64_t i = 0; i < nprofiles; ++i) {
       std::string customer;
-      profile::Profile p = profile::Profile::deserialize(r.bytes(), customer);
+      std::string_view record = r.bytes();
+      if (version >= 2) {
+        unpack_zero_words(record, raw);
+        record = raw;
+      }
+      profile::Profile p = profile::Profile::deserialize(record, customer);
       shard(customer).profiles.emplace(std::move(customer), p);
     }
     if (r.remaining() != 0) throw error(status::format_error, "engine snapshot has trailing bytes");
@@ -517,14 +641,27 @@ struct Engine::Impl {
     ByteWriter count;
     count.u64(count_profiles());
     w.write(count.str());
-    ByteWriter one;
+    // Profiles go straight into one buffer (u32 length + packed profile bytes each), handed to the
+    // writer a megabyte at a time: no per-profile string.
+    std::string buffer;
+    buffer.reserve((1u << 20) + 4096);
+    std::string raw;
     for (auto& s : shards) {
       for (const auto& [customer, p] : s.profiles) {
-        one.str().clear();
-        one.bytes(p.serialize(customer));
-        w.write(one.str());
+        raw.clear();
+        p.serialize_to(raw, customer);
+        const size_t len_at = buffer.size();
+        buffer.append(4, '\0');
+        pack_zero_words(raw, buffer);
+        const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
+        for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
+        if (buffer.size() >= (1u << 20)) {
+          w.write(buffer);
+          buffer.clear();
+        }
       }
     }
+    w.write(buffer);
   }
 
   // -- helpers -----------------------------------------------------------------------------------
@@ -544,7 +681,9 @@ struct Engine::Impl {
       throw error(status::limit_exceeded, "the engine holds " + std::to_string(config.max_profiles) +
                                               " profiles (limits.max_profiles); forget customers or raise the limit");
     profile::Profile p;
-    std::random_device rd;
+    // Opening a random_device costs more than the rest of a new profile (it was a quarter of the
+    // time to create a million customers): one per thread, kept open.
+    thread_local std::random_device rd;
     p.pseudonym_nonce = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ splitmix64(salt + static_cast<uint64_t>(now));
     p.created_ms = now;
     ++count_hint_;
@@ -554,8 +693,30 @@ struct Engine::Impl {
 
   std::string pseudonym(std::string_view customer, const profile::Profile* p) const {
     if (!audit) return {};
-    return audit->pseudonymize(pseudonym_key(customer, p ? p->pseudonym_nonce : 0));
+    // An HMAC per audited call was a fifth of an audited loop; calls on one customer come in
+    // runs (observe, decide, reward), so a small per-thread cache of recent pseudonyms saves most
+    // of them. It is keyed by engine instance, profile nonce (random per profile) and a hash of
+    // the id, and keeps no customer id, so nothing erasable lingers in it after forget().
+    struct Entry {
+      uint64_t instance = 0, nonce = 0, id_hash = 0;
+      std::string pseudonym;
+    };
+    thread_local std::array<Entry, 8> recent;
+    thread_local size_t next = 0;
+    const uint64_t nonce = p ? p->pseudonym_nonce : 0;
+    const uint64_t id_hash = splitmix64(std::hash<std::string_view>{}(customer) ^ (uint64_t{customer.size()} << 56));
+    for (const auto& e : recent)
+      if (e.instance == instance_id && e.nonce == nonce && e.id_hash == id_hash) return e.pseudonym;
+    Entry& e = recent[next++ % recent.size()];
+    e.pseudonym = audit->pseudonymize(pseudonym_key(customer, nonce));
+    e.instance = instance_id;
+    e.nonce = nonce;
+    e.id_hash = id_hash;
+    return e.pseudonym;
   }
+
+  // Audit fields are built only when a line will be written (no log, or replaying: nothing).
+  bool auditing() const { return audit != nullptr && !replaying; }
 
   void audit_line(std::string_view kind, int64_t time_ms, const nlohmann::json& fields) {
     if (audit && !replaying) audit->append(kind, time_ms, fields);
@@ -747,21 +908,23 @@ TextObservation Engine::observe_text(std::string_view customer, Channel channel,
       if (profiling_ok) p.trust.add(scores.valence, time_ms);
       out.observation_id = "o" + hex16(splitmix64(m.salt ^ ++m.observation_counter));
     }
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     throw;
   }
   if (emotion_ok) m.cache_observation(out.observation_id, customer, text, time_ms, scores.active);
-  nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)},
-                           {"channel", std::string(profile::channel_name(channel))},
-                           {"emotion_used", out.emotion_used}};
-  if (out.emotion_used) {
-    fields["observation_id"] = out.observation_id;
-    fields["labels"] = out.active_labels;
-    fields["states"] = states_json(out.states);
+  if (m.auditing()) {
+    nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)},
+                             {"channel", std::string(profile::channel_name(channel))},
+                             {"emotion_used", out.emotion_used}};
+    if (out.emotion_used) {
+      fields["observation_id"] = out.observation_id;
+      fields["labels"] = out.active_labels;
+      fields["states"] = states_json(out.states);
+    }
+    m.audit_line("observation", time_ms, fields);
   }
-  m.audit_line("observation", time_ms, fields);
   return out;
 }
 
@@ -876,7 +1039,7 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
       if (any) m.add_evidence(p, ev, w, now);
       out.hesitation = hes.score;
     }
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     if (live_before) s.live[customer] = *live_before;
@@ -921,7 +1084,7 @@ void Engine::observe_signal(std::string_view customer, Channel channel, std::str
     ev[index(map.state)] = level;
     w[index(map.state)] = map.weight;
     m.add_evidence(p, ev, w, time_ms);
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    m.journal_profile(customer, p);
   } catch (...) {
     p = before;
     throw;
@@ -1050,13 +1213,6 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
     pend.propensity = shown == chosen ? propensity : 1.0;
     // Learn only from what the policy chose and the customer saw.
     pend.learn = policy_chose && m.config.mode == EngineMode::live;
-    m.expire_pending(time_ms);
-    ByteWriter rec;
-    rec.u64(counter);
-    rec.u64(id);
-    Impl::write_pending(rec, pend);
-    m.journal(kDecision, rec.str());
-    m.add_pending(id, pend);
   }
 
   if (!personalize) d.reason = m.config.mode == EngineMode::off ? "kill switch (mode off)" : "no personalization consent";
@@ -1108,23 +1264,41 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
     ++p.decisions;
     p.add_decision(id, time_ms, static_cast<uint16_t>(*slot_index), static_cast<uint16_t>(shown));
     if (p.last_seen_ms < time_ms) p.last_seen_ms = time_ms;
-    m.journal(kProfilePut, m.profile_record(customer, p));
+    // The pending decision and the profile update go to the journal as one record, so a crash
+    // replays both or neither; the pending decision exists in memory only once journaled.
+    std::lock_guard learn(m.learn_mutex);
+    m.expire_pending(time_ms);
+    if (m.journaling()) {
+      thread_local Impl::Batch batch;
+      thread_local ByteWriter rec;
+      batch.payload.clear();
+      rec.str().clear();
+      rec.u64(counter);
+      rec.u64(id);
+      Impl::write_pending(rec, pend);
+      batch.add(kDecision, rec.str());
+      batch.add_profile(m, customer, p);
+      m.journal(batch);
+    }
+    m.add_pending(id, std::move(pend));
   } catch (...) {
     p = before;
     throw;
   }
-  nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)}, {"decision_id", d.decision_id},
-                           {"slot", d.slot},                        {"variant", d.variant_id},
-                           {"propensity", d.propensity},            {"adapted", d.adapted},
-                           {"emotion_used", d.emotion_used},        {"review", d.review},
-                           {"mode", engine_mode_name(d.mode)}};
-  nlohmann::json fired = nlohmann::json::array();
-  for (const auto& f : d.guardrails) fired.push_back({{"rule", f.rule}, {"masked", f.masked_variants}});
-  fields["guardrails"] = fired;
-  if (d.emotion_used) fields["states"] = states_json(states);
-  if (p.purchase_probability >= 0) fields["purchase_probability"] = p.purchase_probability;
-  if (!d.would_show.empty()) fields["would_show"] = d.would_show;
-  m.audit_line("decision", time_ms, fields);
+  if (m.auditing()) {
+    nlohmann::json fields = {{"customer", m.pseudonym(customer, &p)}, {"decision_id", d.decision_id},
+                             {"slot", d.slot},                        {"variant", d.variant_id},
+                             {"propensity", d.propensity},            {"adapted", d.adapted},
+                             {"emotion_used", d.emotion_used},        {"review", d.review},
+                             {"mode", engine_mode_name(d.mode)}};
+    nlohmann::json fired = nlohmann::json::array();
+    for (const auto& f : d.guardrails) fired.push_back({{"rule", f.rule}, {"masked", f.masked_variants}});
+    fields["guardrails"] = fired;
+    if (d.emotion_used) fields["states"] = states_json(states);
+    if (p.purchase_probability >= 0) fields["purchase_probability"] = p.purchase_probability;
+    if (!d.would_show.empty()) fields["would_show"] = d.would_show;
+    m.audit_line("decision", time_ms, fields);
+  }
   return d;
 }
 
@@ -1138,34 +1312,58 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   if (!std::isfinite(value) || value < 0 || value > 1)
     throw invalid_argument("reward must be a number in [0, 1]", status::out_of_range);
   std::shared_lock state(m.state_mutex);
-  std::string customer;
-  {
-    std::lock_guard learn(m.learn_mutex);
+  auto find_open = [&]() -> Impl::Pending& {
     auto it = m.pending.find(id);
     if (it == m.pending.end())
       throw invalid_argument("unknown or expired decision id " + std::string(decision_id), status::not_found);
     if (it->second.rewarded)
       throw invalid_argument("decision " + std::string(decision_id) + " was already rewarded", status::duplicate);
-    ByteWriter rec;
-    rec.u64(id);
-    rec.f64(value);
-    rec.u64(static_cast<uint64_t>(time_ms));
-    m.journal(kReward, rec.str());
-    m.apply_reward(it->second, value);
-    customer = it->second.customer;
+    return it->second;
+  };
+  std::string customer;
+  {
+    std::lock_guard learn(m.learn_mutex);
+    customer = find_open().customer;
   }
+  // Lock order: shard, then learn. The decision is looked up again under both (a concurrent
+  // reward or forget may have come first).
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   auto pit = s.profiles.find(customer);
-  if (pit != s.profiles.end()) {
-    profile::Profile& p = pit->second;
-    ++p.rewards;
-    if (value >= 0.5) ++p.positive_rewards;
-    if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p.trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
-    m.journal(kProfilePut, m.profile_record(customer, p));
-    m.audit_line("reward", time_ms,
-                 {{"customer", m.pseudonym(customer, &p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
+  profile::Profile* p = pit == s.profiles.end() ? nullptr : &pit->second;
+  {
+    std::lock_guard learn(m.learn_mutex);
+    Impl::Pending& pending = find_open();
+    std::optional<profile::Profile> before;
+    if (p) before = *p;
+    try {
+      if (p) {
+        ++p->rewards;
+        if (value >= 0.5) ++p->positive_rewards;
+        if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p->trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
+      }
+      // The reward and the profile update as one record: replayed together or not at all.
+      if (m.journaling()) {
+        thread_local Impl::Batch batch;
+        thread_local ByteWriter rec;
+        batch.payload.clear();
+        rec.str().clear();
+        rec.u64(id);
+        rec.f64(value);
+        rec.u64(static_cast<uint64_t>(time_ms));
+        batch.add(kReward, rec.str());
+        if (p) batch.add_profile(m, customer, *p);
+        m.journal(batch);
+      }
+    } catch (...) {
+      if (p) *p = *before;
+      throw;
+    }
+    m.apply_reward(pending, value);
   }
+  if (p && m.auditing())
+    m.audit_line("reward", time_ms,
+                 {{"customer", m.pseudonym(customer, p)}, {"decision_id", std::string(decision_id)}, {"value", value}});
 }
 
 // ---- correct ---------------------------------------------------------------------------------
@@ -1250,14 +1448,19 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     }
     m.consent->revoke(customer, purpose, time_ms, source);
   }
-  m.journal(kConsent, m.consent->serialize_customer(customer));
-  if (granted && !existed) m.journal(kProfilePut, m.profile_record(customer, s.profiles.at(std::string(customer))));
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.
     if (purpose == ethics::Purpose::emotion_inference) pit->second.clear_emotion();
     if (purpose == ethics::Purpose::profiling) pit->second.clear_profiling();
-    m.journal(kProfilePut, m.profile_record(customer, pit->second));
+  }
+  // The consent change and the profile it created or cleared: one record, replayed entirely or
+  // not at all (a revocation can never come back without its erasure).
+  if (m.journaling()) {
+    Impl::Batch batch;
+    batch.add(kConsent, m.consent->serialize_customer(customer));
+    if (pit != s.profiles.end() && ((granted && !existed) || !granted)) batch.add_profile(m, customer, pit->second);
+    m.journal(batch);
   }
   if (!granted && purpose == ethics::Purpose::emotion_inference) m.drop_cached_texts(customer);
   nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
@@ -1280,16 +1483,29 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
     // The erasure line is the last one that can be linked to this customer: the pseudonym nonce
     // goes with the profile.
     m.audit_line("erasure", time_ms, {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)}});
-    ByteWriter rec;
-    rec.bytes(customer);
-    m.journal(kProfileErase, rec.str());
+    // The erasure of the profile and of the consent records: one record, replayed entirely or not
+    // at all. The consent blob of an erased customer is that of an unknown one.
+    if (m.journaling()) {
+      const std::string saved = m.consent->serialize_customer(customer);
+      m.consent->forget(customer);
+      Impl::Batch batch;
+      ByteWriter rec;
+      rec.bytes(customer);
+      batch.add(kProfileErase, rec.str());
+      batch.add(kConsent, m.consent->serialize_customer(customer));
+      try {
+        m.journal(batch);
+      } catch (...) {
+        m.consent->deserialize_customer(saved);
+        throw;
+      }
+    }
     if (pit != s.profiles.end()) {
       s.profiles.erase(pit);
       --m.count_hint_;
     }
     s.live.erase(std::string(customer));
     m.consent->forget(customer);
-    m.journal(kConsent, m.consent->serialize_customer(customer));
     {
       std::lock_guard learn(m.learn_mutex);
       m.erase_pending_of(customer);
@@ -1365,7 +1581,7 @@ void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
   const bool existed = s.profiles.count(customer) != 0;
   if (!existed && m.count_hint_ >= m.config.max_profiles)
     throw error(status::limit_exceeded, "profile limit (limits.max_profiles) reached");
-  m.journal(kProfilePut, m.profile_record(customer, p));
+  m.journal_profile(customer, p);
   s.profiles[customer] = p;
   if (!existed) ++m.count_hint_;
 }

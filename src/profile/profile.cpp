@@ -9,13 +9,32 @@
 namespace attune::profile {
 
 using select::detail::ByteReader;
-using select::detail::ByteWriter;
 
 namespace {
 
 constexpr uint32_t kMagic = 0x50545441;  // "ATTP" little-endian
 
-void put_f32(ByteWriter& w, float f) {
+// Appends little-endian values to a caller's buffer (the journal and snapshots reuse one).
+struct Appender {
+  std::string& out;
+  void u8(uint8_t v) { out.push_back(static_cast<char>(v)); }
+  void u32(uint32_t v) {
+    char b[4];
+    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+    out.append(b, 4);
+  }
+  void u64(uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+    out.append(b, 8);
+  }
+  void bytes(std::string_view s) {
+    u32(static_cast<uint32_t>(s.size()));
+    out.append(s.data(), s.size());
+  }
+};
+
+void put_f32(Appender& w, float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, sizeof bits);
   w.u32(bits);
@@ -26,10 +45,10 @@ float get_f32(ByteReader& r) {
   std::memcpy(&f, &bits, sizeof f);
   return f;
 }
-void put_i64(ByteWriter& w, int64_t v) { w.u64(static_cast<uint64_t>(v)); }
+void put_i64(Appender& w, int64_t v) { w.u64(static_cast<uint64_t>(v)); }
 int64_t get_i64(ByteReader& r) { return static_cast<int64_t>(r.u64()); }
 
-void put_blob(ByteWriter& w, const std::vector<uint8_t>& b) {
+void put_blob(Appender& w, const std::vector<uint8_t>& b) {
   w.bytes(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
 }
 
@@ -89,7 +108,13 @@ void Profile::clear_profiling() noexcept {
 }
 
 std::string Profile::serialize(std::string_view customer) const {
-  ByteWriter w;
+  std::string out;
+  serialize_to(out, customer);
+  return out;
+}
+
+void Profile::serialize_to(std::string& out, std::string_view customer) const {
+  Appender w{out};
   w.u32(kMagic);
   w.u8(kFormatVersion);
   w.bytes(customer);
@@ -126,7 +151,6 @@ std::string Profile::serialize(std::string_view customer) const {
   w.u32(positive_rewards);
   w.u8(channels_seen);
   w.u8(last_channel);
-  return std::move(w.str());
 }
 
 Profile Profile::deserialize(std::string_view bytes, std::string& customer) {

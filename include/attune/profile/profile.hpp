@@ -10,7 +10,8 @@
 //     periods) and cached last scores for the profile view;
 //   - a random pseudonym nonce: audit-log pseudonyms are HMAC(salt, id + nonce), so erasing the
 //     profile (and its nonce) makes the customer's past audit lines unlinkable to them.
-// Size: about 430 bytes in memory (see bench_engine's bytes_per_customer for the store total).
+// Size: 512 bytes in memory (sizeof); bench_engine's bytes_per_customer gives the store total
+// (about 910 bytes per customer with its consent record and map nodes; docs/engine.md).
 // Serialization: versioned little-endian bytes (serialize/deserialize), used by snapshots, the
 // journal and export/import. Not thread-safe: the ProfileStore guards each profile.
 #pragma once
@@ -84,6 +85,8 @@ struct Profile {
 
   /// Versioned little-endian bytes. `customer` is stored with it (export/import, snapshots).
   std::string serialize(std::string_view customer) const;
+  /// The same bytes appended to `out` (snapshots and the journal reuse one buffer).
+  void serialize_to(std::string& out, std::string_view customer) const;
   /// Inverse of serialize(); returns the profile and writes the customer id. Throws
   /// attune::error(format_error | version_mismatch) on corrupt or foreign bytes.
   static Profile deserialize(std::string_view bytes, std::string& customer);
