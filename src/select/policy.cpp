@@ -387,6 +387,19 @@ std::unique_ptr<Policy> Policy::load(std::string_view bytes) {
   if (names > 4096) throw error(status::format_error, "policy state has implausible dimensions");
   for (uint32_t i = 0; i < names; ++i) v.names.emplace_back(r.bytes());
   const uint64_t updates = r.u64();
+  if (o.kind != PolicyKind::uniform) {
+    // The learned state (LinearModel::write) must fill the rest exactly. Checked before
+    // make_policy() allocates it: otherwise a 100-byte header claiming 4096 x 4096 shapes made
+    // load() reserve terabytes (found by tests/fuzz/fuzz_policy). At most 4097^2 + 256 rows, so
+    // the products below stay far from overflowing 64 bits.
+    const uint64_t dim = o.model == ModelKind::per_variant
+                             ? uint64_t{context_dim} + 1
+                             : (uint64_t{context_dim} + 1) * (uint64_t{v.dim} + 1) + v.count;
+    const uint64_t blocks = o.model == ModelKind::per_variant ? v.count : 1;
+    const uint64_t per_block = 8 + 4 + 8 * (2 * dim * dim + 2 * dim);  // count, since_refactor, matrices, vectors
+    if (blocks == 0 || per_block > r.remaining() / blocks || blocks * per_block != r.remaining())
+      throw error(status::format_error, "policy state length does not match its shapes (truncated or corrupt)");
+  }
   std::unique_ptr<Policy> p;
   try {
     p = make_policy(o, context_dim, v);

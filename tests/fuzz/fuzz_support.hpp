@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
@@ -25,13 +26,16 @@ inline void require(bool ok) {
   if (!ok) fail();
 }
 
-/// Only these statuses may come out of a reader fed hostile bytes.
-inline void require_input_status(attune::status c) {
-  require(c == attune::status::format_error || c == attune::status::version_mismatch ||
-          c == attune::status::invalid_argument || c == attune::status::parse_error ||
-          c == attune::status::invalid_utf8 || c == attune::status::limit_exceeded ||
-          c == attune::status::out_of_range || c == attune::status::not_found ||
-          c == attune::status::duplicate);
+/// Only these statuses may come out of a reader fed hostile bytes; anything else is reported
+/// with its message (so a crash log says what went wrong) and aborts.
+inline void require_input_status(attune::status c, const char* message = "") {
+  if (c == attune::status::format_error || c == attune::status::version_mismatch ||
+      c == attune::status::invalid_argument || c == attune::status::parse_error ||
+      c == attune::status::invalid_utf8 || c == attune::status::limit_exceeded ||
+      c == attune::status::out_of_range || c == attune::status::not_found || c == attune::status::duplicate)
+    return;
+  std::fprintf(stderr, "unexpected status %s: %s\n", attune::status_name(c), message);
+  fail();
 }
 
 /// Run `f`; true when it returned. attune::error and attune::invalid_argument with an input
@@ -43,9 +47,9 @@ bool guarded(F&& f) {
     f();
     return true;
   } catch (const attune::error& e) {
-    require_input_status(e.code());
+    require_input_status(e.code(), e.what());
   } catch (const attune::invalid_argument& e) {
-    require_input_status(e.code());
+    require_input_status(e.code(), e.what());
   }
   return false;
 }
