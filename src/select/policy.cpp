@@ -465,6 +465,15 @@ LinearModelOptions model_options(const PolicyOptions& o) {
   m.refactor_every = o.refactor_every;
   return m;
 }
+
+// A posterior that overflowed (a loaded state with huge statistics, or context values far beyond
+// what the model saw) must fail the call cleanly: NaN scores gave NaN Thompson propensities and
+// an empty LinUCB tie set, i.e. an out-of-bounds pick (found by tests/fuzz/fuzz_policy).
+void require_finite_posterior(double mean, double variance) {
+  if (!std::isfinite(mean) || !std::isfinite(variance))
+    throw invalid_argument("the policy's posterior is not finite for this context (values too large)",
+                           status::out_of_range);
+}
 }  // namespace
 
 // ---- LinearThompson --------------------------------------------------------------------------
@@ -478,6 +487,7 @@ void LinearThompson::posterior(const double* context, IndexSpan allowed) {
   for (size_t i = 0; i < allowed.size; ++i) {
     double m, var;
     model_.mean_variance(allowed.data[i], &m, &var);
+    require_finite_posterior(m, var);
     mean_[i] = m;
     sd_[i] = v * std::sqrt(var);
   }
@@ -530,6 +540,7 @@ size_t LinUcb::ties(const double* context, IndexSpan allowed) {
   for (size_t i = 0; i < allowed.size; ++i) {
     double m, var;
     model_.mean_variance(allowed.data[i], &m, &var);
+    require_finite_posterior(m, var);
     mean_[i] = m + alpha * std::sqrt(var);
     if (mean_[i] > best) best = mean_[i];
   }

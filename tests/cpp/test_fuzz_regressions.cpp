@@ -8,8 +8,12 @@
 #include "attune/profile/profile.hpp"
 #include "attune/select/feature_builder.hpp"
 #include "attune/select/policy.hpp"
+#include "attune/select/rng.hpp"
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <vector>
 #include <string>
 
 namespace {
@@ -79,4 +83,24 @@ TEST_CASE("fuzz regression: customer ids with a NUL byte are refused by the engi
   CHECK(engine->customer_count() == 0);
   engine->import_profile(profile.serialize("alice"), 1764000000000);  // the same bytes otherwise import
   CHECK(engine->customer_count() == 1);
+}
+
+TEST_CASE("fuzz regression: an overflowing posterior is a clean error, never a NaN propensity", "[fuzz]") {
+  using namespace attune::select;
+  // A Thompson state (finite, positive definite) whose statistics are so large that the posterior
+  // overflows: choose() returned a NaN propensity, probabilities() NaNs; LinUCB would have picked
+  // from an empty tie set.
+  std::ifstream in(std::string(ATTUNE_SOURCE_DIR) + "/tests/fuzz/corpus/policy/crash-nan-posterior", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(!bytes.empty());
+  const auto p = Policy::load(bytes);
+  std::vector<double> context(p->context_dim(), 0.5);
+  std::vector<uint32_t> all(p->variant_count());
+  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+  Rng rng(3);
+  std::vector<double> probs(all.size());
+  CHECK(status_from([&] { p->probabilities(context.data(), IndexSpan(all.data(), all.size()), probs.data()); }) ==
+        attune::status::out_of_range);
+  CHECK(status_from([&] { p->choose(context.data(), IndexSpan(all.data(), all.size()), rng); }) ==
+        attune::status::out_of_range);
 }

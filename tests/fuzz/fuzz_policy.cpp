@@ -11,6 +11,7 @@
 #include "attune/select/rng.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <string_view>
 #include <vector>
@@ -32,15 +33,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Rng rng(3);
     guarded([&] {
       const Choice c = p->choose(context.data(), IndexSpan(allowed.data(), allowed.size()), rng);
-      require(c.variant < p->variant_count() && c.propensity > 0.0 && c.propensity <= 1.0);
+      if (!(c.variant < p->variant_count() && c.propensity > 0.0 && c.propensity <= 1.0)) {
+        std::fprintf(stderr, "choice %u of %zu with propensity %g\n", c.variant, p->variant_count(), c.propensity);
+        fail();
+      }
       std::vector<double> probs(allowed.size());
       p->probabilities(context.data(), IndexSpan(allowed.data(), allowed.size()), probs.data());
       double sum = 0;
+      for (double q : probs) sum += q;
       for (double q : probs) {
-        require(q >= 0.0 && q <= 1.0);
-        sum += q;
+        if (!(q >= 0.0 && q <= 1.0 && std::fabs(sum - 1.0) < 1e-3)) {
+          std::fprintf(stderr, "probability %g, sum %g (%s)\n", q, sum, policy_kind_name(p->kind()));
+          fail();
+        }
       }
-      require(std::fabs(sum - 1.0) < 1e-3);
       p->learn(context.data(), c.variant, 1.0, c.propensity);
     });  // a loaded state may make a choice impossible: then a clean error, never a bad propensity
   });
