@@ -297,6 +297,14 @@ void LinearModel::read(detail::ByteReader& in) {
     if (!std::isfinite(bl.count) || bl.count < 0.0 || !bl.stats.allFinite() || !bl.b.allFinite() ||
         !bl.inv.allFinite() || !bl.theta.allFinite() || bl.since_refactor >= options_.refactor_every)
       throw error(status::format_error, "policy state holds invalid statistics");
+    // Both the ridge matrix (stats + lambda I) and its stored inverse must be positive definite:
+    // otherwise a loaded state failed later, inside choose()/learn(), with status::internal, or
+    // gave negative variances (found by tests/fuzz/fuzz_policy). A saved state always passes.
+    Eigen::MatrixXd a = bl.stats;
+    a.diagonal().array() += options_.regularization;
+    if (Eigen::LLT<Eigen::MatrixXd>(a).info() != Eigen::Success ||
+        Eigen::LLT<Eigen::MatrixXd>(bl.inv).info() != Eigen::Success)
+      throw error(status::format_error, "policy state holds a ridge matrix that is not positive definite");
     pack_inverse(bl);
   }
   blocks_.swap(blocks);

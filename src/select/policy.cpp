@@ -493,6 +493,19 @@ std::unique_ptr<Policy> Policy::load(std::string_view bytes) {
   if (names > 4096) throw error(status::format_error, "policy state has implausible dimensions");
   for (uint32_t i = 0; i < names; ++i) v.names.emplace_back(r.bytes());
   const uint64_t updates = r.u64();
+  if (o.kind != PolicyKind::uniform) {
+    // The learned state (LinearModel::write) must fill the rest exactly. Checked before
+    // make_policy() allocates it: otherwise a 100-byte header claiming 4096 x 4096 shapes made
+    // load() reserve terabytes (found by tests/fuzz/fuzz_policy). At most 4097^2 + 256 rows, so
+    // the products below stay far from overflowing 64 bits.
+    const uint64_t dim = o.model == ModelKind::per_variant
+                             ? uint64_t{context_dim} + 1
+                             : (uint64_t{context_dim} + 1) * (uint64_t{v.dim} + 1) + v.count;
+    const uint64_t blocks = o.model == ModelKind::per_variant ? v.count : 1;
+    const uint64_t per_block = 8 + 4 + 8 * (2 * dim * dim + 2 * dim);  // count, since_refactor, matrices, vectors
+    if (blocks == 0 || per_block > r.remaining() / blocks || blocks * per_block != r.remaining())
+      throw error(status::format_error, "policy state length does not match its shapes (truncated or corrupt)");
+  }
   std::unique_ptr<Policy> p;
   try {
     p = make_policy(o, context_dim, v);
@@ -558,6 +571,15 @@ LinearModelOptions model_options(const PolicyOptions& o) {
   m.refactor_every = o.refactor_every;
   return m;
 }
+
+// A posterior that overflowed (a loaded state with huge statistics, or context values far beyond
+// what the model saw) must fail the call cleanly: NaN scores gave NaN Thompson propensities and
+// an empty LinUCB tie set, i.e. an out-of-bounds pick (found by tests/fuzz/fuzz_policy).
+void require_finite_posterior(double mean, double variance) {
+  if (!std::isfinite(mean) || !std::isfinite(variance))
+    throw invalid_argument("the policy's posterior is not finite for this context (values too large)",
+                           status::out_of_range);
+}
 }  // namespace
 
 // ---- LinearThompson --------------------------------------------------------------------------
@@ -569,7 +591,10 @@ void LinearThompson::posterior(const double* context, IndexSpan allowed) {
   model_.prepare(context);
   const double v = options_.effective_exploration();
   model_.mean_variance_many(allowed.data, allowed.size, mean_.data(), sd_.data());
-  for (size_t i = 0; i < allowed.size; ++i) sd_[i] = v * std::sqrt(sd_[i]);
+  for (size_t i = 0; i < allowed.size; ++i) {
+    require_finite_posterior(mean_[i], sd_[i]);
+    sd_[i] = v * std::sqrt(sd_[i]);
+  }
 }
 
 Choice LinearThompson::do_choose(const double* context, IndexSpan allowed, Rng& rng) {
@@ -618,6 +643,7 @@ size_t LinUcb::ties(const double* context, IndexSpan allowed) {
   double best = -INFINITY;
   model_.mean_variance_many(allowed.data, allowed.size, mean_.data(), sd_.data());
   for (size_t i = 0; i < allowed.size; ++i) {
+    require_finite_posterior(mean_[i], sd_[i]);
     mean_[i] += alpha * std::sqrt(sd_[i]);
     if (mean_[i] > best) best = mean_[i];
   }
