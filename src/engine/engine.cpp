@@ -361,6 +361,12 @@ struct Engine::Impl {
         config.state_dir, o, [this](profile::SnapshotReader& r) { read_snapshot(r); },
         [this](uint8_t type, std::string_view payload) { apply_record(type, payload); }));
     replaying = false;
+    // Replay fills the shards directly; the profile count starts from what it restored (else the
+    // first forget after a restart would wrap it around and refuse every new customer).
+    count_hint_ = count_profiles();
+    // The engine's "now" for snapshots resumes from the latest activity it restored.
+    for (const auto& s : shards)
+      for (const auto& entry : s.profiles) note_time(entry.second.last_seen_ms);
     const auto& rep = dir->open_report();
     report.created = rep.created;
     report.records_replayed = rep.records_replayed;
@@ -408,11 +414,17 @@ struct Engine::Impl {
         s.profiles.erase(customer);
         s.live.erase(customer);
         erase_pending_of(customer);
+        // The tombstone alone erases everything, consent included: a crash between it and the
+        // consent record that follows cannot leave half a customer behind.
+        consent->forget(customer);
         break;
       }
-      case kConsent:
-        consent->deserialize_customer(payload);
+      case kConsent: {
+        const std::string customer = consent->deserialize_customer(payload);
+        const auto rec = consent->record(customer).purposes[static_cast<size_t>(ethics::Purpose::emotion_inference)];
+        if (rec.present && !rec.granted) scrub_pending_emotion(customer);
         break;
+      }
       case kDecision: {
         const uint64_t counter = r.u64();
         decision_counter = std::max(decision_counter.load(), counter);
@@ -540,7 +552,10 @@ struct Engine::Impl {
   // The profile of `customer`, created on first use (the shard lock must be held).
   profile::Profile& profile_of(Shard& s, std::string_view customer, int64_t now) {
     auto it = s.profiles.find(std::string(customer));
-    if (it != s.profiles.end()) return it->second;
+    if (it != s.profiles.end()) {
+      end_lapsed_consent(customer, it->second, now);
+      return it->second;
+    }
     if (count_hint_ >= config.max_profiles)
       throw error(status::limit_exceeded, "the engine holds " + std::to_string(config.max_profiles) +
                                               " profiles (limits.max_profiles); forget customers or raise the limit");
@@ -633,6 +648,60 @@ struct Engine::Impl {
     }
   }
 
+  // A pending decision's context holds the states the policy saw, which are emotion data. When
+  // the customer's emotion consent ends they are zeroed, and the decision is no longer learned
+  // from (its context would no longer be the one the choice was made in); a reward is still
+  // accepted and counted (learn_mutex held, or replaying).
+  void scrub_pending_emotion(std::string_view customer) {
+    for (auto& entry : pending)
+      if (entry.second.customer == customer) scrub_context(entry.second);
+  }
+  static void scrub_context(Pending& p) noexcept {
+    bool any = false;
+    for (size_t i = 0; i < kStateCount && i < p.context.size(); ++i) {
+      any = any || p.context[i] != 0;
+      p.context[i] = 0;
+    }
+    if (any) p.learn = false;
+  }
+
+  static bool holds_emotion(const profile::Profile& p) noexcept {
+    for (size_t i = 0; i < kStateCount; ++i)
+      if (p.memory.evidence[i] != 0 || p.memory.weight[i] != 0) return true;
+    return p.frustration_peak != 0 || p.frustration_peak_ms != 0 || p.distress != 0 || p.distress_ms != 0 ||
+           p.last_valence != 0 || p.last_arousal != 0;
+  }
+
+  // Consent that ended without a revocation (an expiry) erases like a revocation, at the
+  // customer's next call and at the next snapshot, whichever comes first. Shard lock held.
+  // Returns true when something was erased (the caller journals the profile).
+  bool end_lapsed_consent(std::string_view customer, profile::Profile& p, int64_t now) {
+    bool changed = false;
+    if (holds_emotion(p) && !allows(customer, ethics::Purpose::emotion_inference, now)) {
+      p.clear_emotion();
+      {
+        std::lock_guard learn(learn_mutex);
+        scrub_pending_emotion(customer);
+      }
+      drop_cached_texts(customer);
+      changed = true;
+    }
+    if (consent->status(customer, ethics::Purpose::profiling, now) == ethics::ConsentStatus::expired &&
+        !allows(customer, ethics::Purpose::profiling, now)) {
+      p.clear_profiling();
+      changed = true;
+    }
+    return changed;
+  }
+
+  // The latest time any call carried: the engine's "now" for snapshots, which take no time.
+  std::atomic<int64_t> latest_ms{0};
+  void note_time(int64_t t) noexcept {
+    int64_t seen = latest_ms.load(std::memory_order_relaxed);
+    while (t > seen && !latest_ms.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+    }
+  }
+
   void apply_reward(Pending& p, double value) {
     if (p.learn) policies[p.slot]->learn(p.context.data(), p.variant, value, p.propensity);
     p.rewarded = true;
@@ -699,6 +768,7 @@ TextObservation Engine::observe_text(std::string_view customer, Channel channel,
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw invalid_argument("text is empty");
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   TextObservation out;
   const bool emotion_ok = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::emotion_inference, time_ms);
   const bool profiling_ok = m.allows(customer, ethics::Purpose::profiling, time_ms);
@@ -777,6 +847,7 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
   check_time(now);
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(now);
   EventObservation out;
   out.customer = customer;
   out.event = e.name;
@@ -908,6 +979,7 @@ void Engine::observe_signal(std::string_view customer, Channel channel, std::str
                                "\"; configure it under \"signals\" in the engine config",
                            status::not_found);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   // Cues from voice or faces are emotion data: without consent they are dropped unread.
   if (m.config.mode == EngineMode::off || !m.allows(customer, ethics::Purpose::emotion_inference, time_ms)) return;
   const SignalMapping& map = it->second;
@@ -951,6 +1023,7 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
   }
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   const bool personalize = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::personalization, time_ms);
   const bool emotion_ok = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::emotion_inference, time_ms);
 
@@ -1139,6 +1212,7 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   if (!std::isfinite(value) || value < 0 || value > 1)
     throw invalid_argument("reward must be a number in [0, 1]", status::out_of_range);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   std::string customer;
   {
     std::lock_guard learn(m.learn_mutex);
@@ -1160,6 +1234,7 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   auto pit = s.profiles.find(customer);
   if (pit != s.profiles.end()) {
     profile::Profile& p = pit->second;
+    m.end_lapsed_consent(customer, p, time_ms);
     ++p.rewards;
     if (value >= 0.5) ++p.positive_rewards;
     if (m.allows(customer, ethics::Purpose::profiling, time_ms)) p.trust.add(value >= 0.5 ? 1.0f : 0.0f, time_ms);
@@ -1184,6 +1259,7 @@ void Engine::correct(std::string_view customer, std::string_view observation_id,
     parsed.push_back(*l);
   }
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   if (!m.allows(customer, ethics::Purpose::emotion_inference, time_ms))
     throw invalid_argument("no emotion_inference consent for this customer", status::consent_required);
   Impl::CachedObservation obs;
@@ -1223,11 +1299,14 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   check_time(time_ms);
   const ethics::Purpose purpose = ethics::parse_purpose(purpose_name);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   // The profile (and its pseudonym nonce) exists from the first grant on, so every audit line of
   // this customer carries the same pseudonym. A grant the registry refuses leaves no profile.
   const bool existed = s.profiles.count(std::string(customer)) != 0;
+  // A lapsed (expired) consent is enforced before the change, and journaled with it below.
+  const bool lapsed = existed && m.end_lapsed_consent(customer, s.profiles.at(std::string(customer)), time_ms);
   if (granted) {
     m.profile_of(s, customer, time_ms);
     try {
@@ -1243,7 +1322,8 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     m.consent->revoke(customer, purpose, time_ms, source);
   }
   m.journal(kConsent, m.consent->serialize_customer(customer));
-  if (granted && !existed) m.journal(kProfilePut, m.profile_record(customer, s.profiles.at(std::string(customer))));
+  if (granted && (!existed || lapsed))
+    m.journal(kProfilePut, m.profile_record(customer, s.profiles.at(std::string(customer))));
   auto pit = s.profiles.find(std::string(customer));
   if (!granted && pit != s.profiles.end()) {
     // Revocation takes effect at once and removes what the purpose covered.
@@ -1251,7 +1331,11 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     if (purpose == ethics::Purpose::profiling) pit->second.clear_profiling();
     m.journal(kProfilePut, m.profile_record(customer, pit->second));
   }
-  if (!granted && purpose == ethics::Purpose::emotion_inference) m.drop_cached_texts(customer);
+  if (!granted && purpose == ethics::Purpose::emotion_inference) {
+    m.drop_cached_texts(customer);
+    std::lock_guard learn(m.learn_mutex);
+    m.scrub_pending_emotion(customer);
+  }
   nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
                            {"purpose", std::string(purpose_name)},
                            {"granted", granted},
@@ -1266,6 +1350,7 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
   check_time(time_ms);
   {
     std::shared_lock state(m.state_mutex);
+    m.note_time(time_ms);
     Impl::Shard& s = m.shard(customer);
     std::lock_guard lock(s.mutex);
     auto pit = s.profiles.find(std::string(customer));
@@ -1352,6 +1437,7 @@ void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
   if (!m.allows(customer, ethics::Purpose::emotion_inference, time_ms)) p.clear_emotion();
   if (!m.allows(customer, ethics::Purpose::profiling, time_ms)) p.clear_profiling();
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   const bool existed = s.profiles.count(customer) != 0;
@@ -1366,7 +1452,17 @@ void Engine::snapshot() {
   Impl& m = *impl_;
   if (!m.dir) return;
   std::unique_lock state(m.state_mutex);
+  // Consent that lapsed since a customer's last call is enforced here, as of the latest time the
+  // engine has seen, so no snapshot holds emotion data of a customer without consent then.
+  const int64_t now = m.latest_ms.load();
+  for (auto& s : m.shards) {
+    if (now == 0) break;  // no call and nothing restored: no clock to judge expiry by
+    std::lock_guard lock(s.mutex);
+    for (auto& [customer, p] : s.profiles) m.end_lapsed_consent(customer, p, now);
+  }
   std::lock_guard learn(m.learn_mutex);
+  for (auto& entry : m.pending)
+    if (now != 0 && !m.allows(entry.second.customer, ethics::Purpose::emotion_inference, now)) Impl::scrub_context(entry.second);
   m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w); });
 }
 
