@@ -534,7 +534,7 @@ class Workload {
   Effect step(long op, BeforeCall&& before_call) {
     Effect e;
     e.op = op;
-    e.time = model_.clock + static_cast<int64_t>(rng_() % (10 * kMinute));
+    e.time = model_.clock + static_cast<int64_t>(rng_() % (2 * kMinute));
     const int64_t t = e.time;
     const std::string c = pick_customer();
     e.customer = c;
@@ -545,22 +545,26 @@ class Workload {
         consent_op(e, c, t, before_call);
       } else if (r < 380) {
         e.kind = "text";
+        before_call(e);
         auto obs = engine_->observe_text(c, static_cast<Channel>(rng_() % 4), kTexts[rng_() % 8], t);
         check_text(c, t, obs);
         e.new_observation = obs.observation_id;
         check_stored(c, t, true);
       } else if (r < 500) {
         e.kind = "event";
+        before_call(e);
         auto out = engine_->observe_event(event_json(c, t));
         if (!allows(c, Purpose::emotion_inference, t) && out.hesitation != 0)
           violation("emotion_used_text", c, "event observation reports hesitation without emotion consent");
         check_stored(c, t, true);
       } else if (r < 540) {
         e.kind = "signal";
+        before_call(e);
         engine_->observe_signal(c, Channel::app, "typing_erratic", static_cast<double>(rng_() % 100) / 100.0, t);
         check_stored(c, t, false);
       } else if (r < 740) {
         e.kind = "decide";
+        before_call(e);
         std::map<std::string, double> features;
         if (rng_() % 2) features["is_mobile"] = 1.0;
         const auto d = engine_->decide(c, kSlots[rng_() % 4], t, features);
@@ -571,6 +575,7 @@ class Workload {
         e.kind = "reward";
         const auto& [id, owner] = model_.decisions[rng_() % model_.decisions.size()];
         e.customer = owner;
+        before_call(e);
         try {
           engine_->reward(id, static_cast<double>(rng_() % 2), t);
           e.rewarded = id;
@@ -585,6 +590,7 @@ class Workload {
         e.kind = "correct";
         const auto& [id, owner] = model_.observations[rng_() % model_.observations.size()];
         e.customer = owner;
+        before_call(e);
         const bool ok = allows(owner, Purpose::emotion_inference, t);
         try {
           engine_->correct(owner, id, {"nervousness"}, t);
@@ -607,6 +613,7 @@ class Workload {
         if (compact) check_snapshot(t, c);
       } else if (r < 905 + forget_share) {
         e.kind = "snapshot";
+        before_call(e);
         engine_->snapshot();
         // The snapshot's "now" is the latest time a call carried (snapshot() takes no time).
         check_snapshot(engine_clock_, {});
@@ -685,11 +692,17 @@ class Workload {
 
   template <class BeforeCall>
   void consent_op(Effect& e, const std::string& c, int64_t t, BeforeCall&& before_call) {
-    // Emotion consent changes more often than the rest: it is what the checks are about.
-    const auto purpose = static_cast<Purpose>(rng_() % 5 < 3 ? 0 : 1 + rng_() % 2);
+    // Emotion and personalization consent change more often than profiling: the checks are
+    // about them.
+    const uint64_t k = rng_() % 5;
+    const auto purpose = static_cast<Purpose>(k < 2 ? 0 : k < 4 ? 1 : 2);
     const bool grant = rng_() % 10 < 7;
     std::optional<int64_t> expires;
-    if (grant && rng_() % 2) expires = t + static_cast<int64_t>(1 + rng_() % 360) * kMinute;  // up to 6 h
+    if (grant && rng_() % 2) {
+      // From a minute to three days, spread over the orders of magnitude.
+      const int64_t spans[] = {kMinute, kHour, 6 * kHour, kDay, 3 * kDay};
+      expires = t + 1 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(spans[rng_() % 5]));
+    }
     e.kind = grant ? "grant" : "revoke";
     if (expires) count("grants_with_expiry");
     const std::string before = model_.consent.serialize_customer(c);
@@ -894,6 +907,7 @@ struct Result {
   long ops = 0;
   int kills = 0;
   int kills_before_ready = 0;
+  std::map<std::string, int> kills_during;  ///< what the child was doing when killed
   int inflight_resolved_applied = 0, inflight_resolved_not_applied = 0;
   double seconds = 0, cpu_seconds = 0;
   int customers = 0;
@@ -1058,7 +1072,8 @@ inline Result run_with_crashes(const Config& cfg) {
     Workload w(cfg, model, res.totals, 0);
     try {
       w.open();
-      if (intent) {
+      if (killed && !done) ++res.kills_during[intent ? intent->kind : (ready ? "view_or_checks" : "restore")];
+      if (intent && (intent->has_consent || intent->forgot)) {
         attune::ethics::ConsentRegistry restored;
         replay_consent(cfg.dir, restored);
         const std::string c = intent->customer;
@@ -1101,6 +1116,7 @@ inline json to_json(const std::string& name, const Config& cfg, const Result& r)
             {"ops_by_kind", r.totals.ops},
             {"crashes", r.kills},
             {"crashes_during_restore", r.kills_before_ready},
+            {"crashes_during", r.kills_during},
             {"inflight_applied", r.inflight_resolved_applied},
             {"inflight_not_applied", r.inflight_resolved_not_applied},
             {"violations", r.totals.violations},
