@@ -576,16 +576,17 @@ class Workload {
         const auto& [id, owner] = model_.decisions[rng_() % model_.decisions.size()];
         e.customer = owner;
         before_call(e);
+        bool applied = false;
         try {
           engine_->reward(id, static_cast<double>(rng_() % 2), t);
-          e.rewarded = id;
+          applied = true;
         } catch (const attune::invalid_argument& err) {
           // Decisions expire after 7 days; anything else is unexpected.
           if (err.code() != attune::status::not_found) throw;
-          e.rewarded = id;
           count("rewards_expired");
         }
-        check_stored(owner, t, true);
+        e.rewarded = id;
+        check_stored(owner, t, applied);  // an expired decision id does not touch the profile
       } else if (r < 824 && !model_.observations.empty()) {
         e.kind = "correct";
         const auto& [id, owner] = model_.observations[rng_() % model_.observations.size()];
@@ -736,7 +737,8 @@ class Workload {
     std::string id;
     if (holds_emotion(attune::profile::Profile::deserialize(bytes, id)))
       violation("emotion_stored_profile", c,
-                std::string("profile holds emotion data; consent ") + std::string(attune::ethics::consent_status_name(st)));
+                std::string("profile holds emotion data; consent ") + std::string(attune::ethics::consent_status_name(st)) +
+                    (touched ? " (after a call on the customer)" : ""));
     count("stored_checks");
   }
 
