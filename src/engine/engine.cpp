@@ -37,6 +37,7 @@
 #include <random>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace attune {
 
@@ -674,16 +675,23 @@ struct Engine::Impl {
 
   // Consent that ended without a revocation (an expiry) erases like a revocation, at the
   // customer's next call and at the next snapshot, whichever comes first. Shard lock held.
-  // Returns true when something was erased (the caller journals the profile).
-  bool end_lapsed_consent(std::string_view customer, profile::Profile& p, int64_t now) {
+  // Returns true when something was erased (the caller journals the profile). `lapsed`, when
+  // given, collects the customers whose emotion data went, and the caller scrubs their pending
+  // decisions and cached texts in one pass each (the snapshot sweep).
+  bool end_lapsed_consent(std::string_view customer, profile::Profile& p, int64_t now,
+                          std::unordered_set<std::string>* lapsed = nullptr) {
     bool changed = false;
     if (holds_emotion(p) && !allows(customer, ethics::Purpose::emotion_inference, now)) {
       p.clear_emotion();
-      {
-        std::lock_guard learn(learn_mutex);
-        scrub_pending_emotion(customer);
+      if (lapsed) {
+        lapsed->emplace(customer);
+      } else {
+        {
+          std::lock_guard learn(learn_mutex);
+          scrub_pending_emotion(customer);
+        }
+        drop_cached_texts(customer);
       }
-      drop_cached_texts(customer);
       changed = true;
     }
     if (consent->status(customer, ethics::Purpose::profiling, now) == ethics::ConsentStatus::expired &&
@@ -1455,10 +1463,18 @@ void Engine::snapshot() {
   // Consent that lapsed since a customer's last call is enforced here, as of the latest time the
   // engine has seen, so no snapshot holds emotion data of a customer without consent then.
   const int64_t now = m.latest_ms.load();
+  std::unordered_set<std::string> lapsed;
   for (auto& s : m.shards) {
     if (now == 0) break;  // no call and nothing restored: no clock to judge expiry by
     std::lock_guard lock(s.mutex);
-    for (auto& [customer, p] : s.profiles) m.end_lapsed_consent(customer, p, now);
+    for (auto& [customer, p] : s.profiles) m.end_lapsed_consent(customer, p, now, &lapsed);
+  }
+  if (!lapsed.empty()) {
+    std::lock_guard lock(m.cache_mutex);
+    for (auto it = m.cache.begin(); it != m.cache.end();) {
+      if (lapsed.count(it->second.customer)) it = m.cache.erase(it);
+      else ++it;
+    }
   }
   std::lock_guard learn(m.learn_mutex);
   for (auto& entry : m.pending)
