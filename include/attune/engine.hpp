@@ -22,7 +22,8 @@
 // and uses no emotion for that customer (and the decision says so); without `personalization`
 // decide() returns the slot's safe default; without `profiling` no long-lived behavioural profile
 // (baselines, engagement, hesitation history, trust) is kept. Revoking a purpose erases what it
-// covered at once.
+// covered at once; a consent that expires stops being used at its expiry instant and its data is
+// erased at the customer's next call or the next snapshot (docs/ethics.md).
 //
 // Modes: live (adapt), shadow (decide and audit what would have been shown, return the default),
 // off (kill switch: default, no emotion used, nothing learned).

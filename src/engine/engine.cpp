@@ -8,6 +8,7 @@
 #include "attune/behavior/session_tracker.hpp"
 #include "attune/behavior/state_transitions.hpp"
 #include "attune/detail/json_fields.hpp"
+#include "attune/detail/zero_word_packing.hpp"
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/error.hpp"
 #include "attune/ethics/audit_log.hpp"
@@ -37,6 +38,7 @@
 #include <random>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace attune {
 
@@ -67,55 +69,6 @@ constexpr uint32_t kSnapshotMagic = 0x4E455441;  // "ATEN"
 // Version 2 stores each profile zero-word packed (below); version 1 (plain profile bytes) is
 // still read.
 constexpr uint8_t kSnapshotVersion = 2;
-
-// Zero-word packing of one profile's bytes for snapshots (docs/persistence.md, "Engine
-// snapshot"): a typical profile is mostly zero words (unused detectors, empty decision slots),
-// and the snapshot's size is what bounds its write time. Format: u32 raw length n, then per group
-// of up to 8 eight-byte words of the raw bytes a mask byte (bit i: word i is not all zero)
-// followed by the non-zero words (the last word may be shorter than 8 bytes).
-void pack_zero_words(std::string_view raw, std::string& out) {
-  const auto n = static_cast<uint32_t>(raw.size());
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
-  for (size_t group = 0; group < raw.size(); group += 64) {
-    const size_t mask_at = out.size();
-    out.push_back('\0');
-    unsigned mask = 0;
-    for (size_t w = 0; w < 8 && group + 8 * w < raw.size(); ++w) {
-      const size_t off = group + 8 * w;
-      const size_t len = std::min<size_t>(8, raw.size() - off);
-      uint64_t word = 0;
-      std::memcpy(&word, raw.data() + off, len);
-      if (word == 0) continue;
-      mask |= 1u << w;
-      out.append(raw.data() + off, len);
-    }
-    out[mask_at] = static_cast<char>(mask);
-  }
-}
-
-// Inverse of pack_zero_words; throws format_error on malformed input (never reads past `packed`).
-void unpack_zero_words(std::string_view packed, std::string& raw) {
-  if (packed.size() < 4) throw error(status::format_error, "engine snapshot: truncated packed profile");
-  uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<uint8_t>(packed[static_cast<size_t>(i)])} << (8 * i);
-  if (n > (1u << 20)) throw error(status::format_error, "engine snapshot: packed profile too large");
-  raw.assign(n, '\0');
-  size_t pos = 4;
-  for (size_t group = 0; group < n; group += 64) {
-    if (pos >= packed.size()) throw error(status::format_error, "engine snapshot: truncated packed profile");
-    const auto mask = static_cast<uint8_t>(packed[pos++]);
-    for (size_t w = 0; w < 8; ++w) {
-      const size_t off = group + 8 * w;
-      if (!(mask & (1u << w))) continue;
-      if (off >= n) throw error(status::format_error, "engine snapshot: bad packed profile mask");
-      const size_t len = std::min<size_t>(8, n - off);
-      if (packed.size() - pos < len) throw error(status::format_error, "engine snapshot: truncated packed profile");
-      std::memcpy(&raw[off], packed.data() + pos, len);
-      pos += len;
-    }
-  }
-  if (pos != packed.size()) throw error(status::format_error, "engine snapshot: trailing bytes in a packed profile");
-}
 
 uint64_t splitmix64(uint64_t x) noexcept {
   x += 0x9E3779B97F4A7C15ULL;
@@ -422,6 +375,12 @@ struct Engine::Impl {
         config.state_dir, o, [this](profile::SnapshotReader& r) { read_snapshot(r); },
         [this](uint8_t type, std::string_view payload) { apply_record(type, payload); }));
     replaying = false;
+    // Replay fills the shards directly; the profile count starts from what it restored (else the
+    // first forget after a restart would wrap it around and refuse every new customer).
+    count_hint_ = count_profiles();
+    // The engine's "now" for snapshots resumes from the latest activity it restored.
+    for (const auto& s : shards)
+      for (const auto& entry : s.profiles) note_time(entry.second.last_seen_ms);
     const auto& rep = dir->open_report();
     report.created = rep.created;
     report.records_replayed = rep.records_replayed;
@@ -514,11 +473,17 @@ struct Engine::Impl {
         s.profiles.erase(customer);
         s.live.erase(customer);
         erase_pending_of(customer);
+        // The tombstone alone erases everything, consent included: a crash between it and the
+        // consent record that follows cannot leave half a customer behind.
+        consent->forget(customer);
         break;
       }
-      case kConsent:
-        consent->deserialize_customer(payload);
+      case kConsent: {
+        const std::string customer = consent->deserialize_customer(payload);
+        const auto rec = consent->record(customer).purposes[static_cast<size_t>(ethics::Purpose::emotion_inference)];
+        if (rec.present && !rec.granted) scrub_pending_emotion(customer);
         break;
+      }
       case kDecision: {
         const uint64_t counter = r.u64();
         decision_counter = std::max(decision_counter.load(), counter);
@@ -616,7 +581,7 @@ struct Engine::Impl {
       std::string customer;
       std::string_view record = r.bytes();
       if (version >= 2) {
-        unpack_zero_words(record, raw);
+        detail::unpack_zero_words(record, raw);
         record = raw;
       }
       profile::Profile p = profile::Profile::deserialize(record, customer);
@@ -656,7 +621,7 @@ struct Engine::Impl {
         p.serialize_to(raw, customer);
         const size_t len_at = buffer.size();
         buffer.append(4, '\0');
-        pack_zero_words(raw, buffer);
+        detail::pack_zero_words(raw, buffer);
         const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
         for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
         if (buffer.size() >= (1u << 20)) {
@@ -680,7 +645,10 @@ struct Engine::Impl {
   // The profile of `customer`, created on first use (the shard lock must be held).
   profile::Profile& profile_of(Shard& s, std::string_view customer, int64_t now) {
     auto it = s.profiles.find(std::string(customer));
-    if (it != s.profiles.end()) return it->second;
+    if (it != s.profiles.end()) {
+      end_lapsed_consent(customer, it->second, now);
+      return it->second;
+    }
     if (count_hint_ >= config.max_profiles)
       throw error(status::limit_exceeded, "the engine holds " + std::to_string(config.max_profiles) +
                                               " profiles (limits.max_profiles); forget customers or raise the limit");
@@ -797,6 +765,67 @@ struct Engine::Impl {
     }
   }
 
+  // A pending decision's context holds the states the policy saw, which are emotion data. When
+  // the customer's emotion consent ends they are zeroed, and the decision is no longer learned
+  // from (its context would no longer be the one the choice was made in); a reward is still
+  // accepted and counted (learn_mutex held, or replaying).
+  void scrub_pending_emotion(std::string_view customer) {
+    for (auto& entry : pending)
+      if (entry.second.customer == customer) scrub_context(entry.second);
+  }
+  static void scrub_context(Pending& p) noexcept {
+    bool any = false;
+    for (size_t i = 0; i < kStateCount && i < p.context.size(); ++i) {
+      any = any || p.context[i] != 0;
+      p.context[i] = 0;
+    }
+    if (any) p.learn = false;
+  }
+
+  static bool holds_emotion(const profile::Profile& p) noexcept {
+    for (size_t i = 0; i < kStateCount; ++i)
+      if (p.memory.evidence[i] != 0 || p.memory.weight[i] != 0) return true;
+    return p.frustration_peak != 0 || p.frustration_peak_ms != 0 || p.distress != 0 || p.distress_ms != 0 ||
+           p.last_valence != 0 || p.last_arousal != 0;
+  }
+
+  // Consent that ended without a revocation (an expiry) erases like a revocation, at the
+  // customer's next call and at the next snapshot, whichever comes first. Shard lock held.
+  // Returns true when something was erased (the caller journals the profile). `lapsed`, when
+  // given, collects the customers whose emotion data went, and the caller scrubs their pending
+  // decisions and cached texts in one pass each (the snapshot sweep).
+  bool end_lapsed_consent(std::string_view customer, profile::Profile& p, int64_t now,
+                          std::unordered_set<std::string>* lapsed = nullptr) {
+    bool changed = false;
+    if (holds_emotion(p) && !allows(customer, ethics::Purpose::emotion_inference, now)) {
+      p.clear_emotion();
+      if (lapsed) {
+        lapsed->emplace(customer);
+      } else {
+        {
+          std::lock_guard learn(learn_mutex);
+          scrub_pending_emotion(customer);
+        }
+        drop_cached_texts(customer);
+      }
+      changed = true;
+    }
+    if (consent->status(customer, ethics::Purpose::profiling, now) == ethics::ConsentStatus::expired &&
+        !allows(customer, ethics::Purpose::profiling, now)) {
+      p.clear_profiling();
+      changed = true;
+    }
+    return changed;
+  }
+
+  // The latest time any call carried: the engine's "now" for snapshots, which take no time.
+  std::atomic<int64_t> latest_ms{0};
+  void note_time(int64_t t) noexcept {
+    int64_t seen = latest_ms.load(std::memory_order_relaxed);
+    while (t > seen && !latest_ms.compare_exchange_weak(seen, t, std::memory_order_relaxed)) {
+    }
+  }
+
   void apply_reward(Pending& p, double value) {
     if (p.learn) policies[p.slot]->learn(p.context.data(), p.variant, value, p.propensity);
     p.rewarded = true;
@@ -863,6 +892,7 @@ TextObservation Engine::observe_text(std::string_view customer, Channel channel,
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) throw invalid_argument("text is empty");
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   TextObservation out;
   const bool emotion_ok = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::emotion_inference, time_ms);
   const bool profiling_ok = m.allows(customer, ethics::Purpose::profiling, time_ms);
@@ -943,6 +973,7 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
   check_time(now);
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(now);
   EventObservation out;
   out.customer = customer;
   out.event = e.name;
@@ -1074,6 +1105,7 @@ void Engine::observe_signal(std::string_view customer, Channel channel, std::str
                                "\"; configure it under \"signals\" in the engine config",
                            status::not_found);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   // Cues from voice or faces are emotion data: without consent they are dropped unread.
   if (m.config.mode == EngineMode::off || !m.allows(customer, ethics::Purpose::emotion_inference, time_ms)) return;
   const SignalMapping& map = it->second;
@@ -1117,6 +1149,7 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
   }
 
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   const bool personalize = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::personalization, time_ms);
   const bool emotion_ok = m.config.mode != EngineMode::off && m.allows(customer, ethics::Purpose::emotion_inference, time_ms);
 
@@ -1316,6 +1349,7 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   if (!std::isfinite(value) || value < 0 || value > 1)
     throw invalid_argument("reward must be a number in [0, 1]", status::out_of_range);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   auto find_open = [&]() -> Impl::Pending& {
     auto it = m.pending.find(id);
     if (it == m.pending.end())
@@ -1335,6 +1369,9 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   std::lock_guard lock(s.mutex);
   auto pit = s.profiles.find(customer);
   profile::Profile* p = pit == s.profiles.end() ? nullptr : &pit->second;
+  // Consent that lapsed since the customer's last call erases first (it takes learn_mutex itself);
+  // the erased profile goes into the reward's journal record below.
+  if (p) m.end_lapsed_consent(customer, *p, time_ms);
   {
     std::lock_guard learn(m.learn_mutex);
     Impl::Pending& pending = find_open();
@@ -1385,6 +1422,7 @@ void Engine::correct(std::string_view customer, std::string_view observation_id,
     parsed.push_back(*l);
   }
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   if (!m.allows(customer, ethics::Purpose::emotion_inference, time_ms))
     throw invalid_argument("no emotion_inference consent for this customer", status::consent_required);
   Impl::CachedObservation obs;
@@ -1424,11 +1462,14 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   check_time(time_ms);
   const ethics::Purpose purpose = ethics::parse_purpose(purpose_name);
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   // The profile (and its pseudonym nonce) exists from the first grant on, so every audit line of
   // this customer carries the same pseudonym. A grant the registry refuses leaves no profile.
   const bool existed = s.profiles.count(std::string(customer)) != 0;
+  // A lapsed (expired) consent is enforced before the change, and journaled with it below.
+  const bool lapsed = existed && m.end_lapsed_consent(customer, s.profiles.at(std::string(customer)), time_ms);
   if (granted) {
     m.profile_of(s, customer, time_ms);
     try {
@@ -1463,10 +1504,15 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   if (m.journaling()) {
     Impl::Batch batch;
     batch.add(kConsent, m.consent->serialize_customer(customer));
-    if (pit != s.profiles.end() && ((granted && !existed) || !granted)) batch.add_profile(m, customer, pit->second);
+    if (pit != s.profiles.end() && ((granted && (!existed || lapsed)) || !granted))
+      batch.add_profile(m, customer, pit->second);
     m.journal(batch);
   }
-  if (!granted && purpose == ethics::Purpose::emotion_inference) m.drop_cached_texts(customer);
+  if (!granted && purpose == ethics::Purpose::emotion_inference) {
+    m.drop_cached_texts(customer);
+    std::lock_guard learn(m.learn_mutex);
+    m.scrub_pending_emotion(customer);
+  }
   nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
                            {"purpose", std::string(purpose_name)},
                            {"granted", granted},
@@ -1481,6 +1527,7 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
   check_time(time_ms);
   {
     std::shared_lock state(m.state_mutex);
+    m.note_time(time_ms);
     Impl::Shard& s = m.shard(customer);
     std::lock_guard lock(s.mutex);
     auto pit = s.profiles.find(std::string(customer));
@@ -1580,6 +1627,7 @@ void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
   if (!m.allows(customer, ethics::Purpose::emotion_inference, time_ms)) p.clear_emotion();
   if (!m.allows(customer, ethics::Purpose::profiling, time_ms)) p.clear_profiling();
   std::shared_lock state(m.state_mutex);
+  m.note_time(time_ms);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
   const bool existed = s.profiles.count(customer) != 0;
@@ -1594,7 +1642,25 @@ void Engine::snapshot() {
   Impl& m = *impl_;
   if (!m.dir) return;
   std::unique_lock state(m.state_mutex);
+  // Consent that lapsed since a customer's last call is enforced here, as of the latest time the
+  // engine has seen, so no snapshot holds emotion data of a customer without consent then.
+  const int64_t now = m.latest_ms.load();
+  std::unordered_set<std::string> lapsed;
+  for (auto& s : m.shards) {
+    if (now == 0) break;  // no call and nothing restored: no clock to judge expiry by
+    std::lock_guard lock(s.mutex);
+    for (auto& [customer, p] : s.profiles) m.end_lapsed_consent(customer, p, now, &lapsed);
+  }
+  if (!lapsed.empty()) {
+    std::lock_guard lock(m.cache_mutex);
+    for (auto it = m.cache.begin(); it != m.cache.end();) {
+      if (lapsed.count(it->second.customer)) it = m.cache.erase(it);
+      else ++it;
+    }
+  }
   std::lock_guard learn(m.learn_mutex);
+  for (auto& entry : m.pending)
+    if (now != 0 && !m.allows(entry.second.customer, ethics::Purpose::emotion_inference, now)) Impl::scrub_context(entry.second);
   m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w); });
 }
 

@@ -54,9 +54,9 @@ void emotion_seeds() {
   write("emotion_model", "valid_int8", std::string(1, '\0') + str(q));
   write("emotion_model", "valid_float32", std::string(1, '\0') + str(f));
   write("emotion_model", "truncated_crc_fixed", "\x01" + str(q).substr(0, q.size() * 3 / 5));
-  std::string v2 = str(q);
-  put_u32(v2, 8, 2);
-  write("emotion_model", "version_2", std::string(1, '\0') + v2);
+  std::string future = str(q);
+  put_u32(future, 8, 99);  // a format version this library does not read
+  write("emotion_model", "version_99", std::string(1, '\0') + future);
   std::string bad = str(q);
   put_u32(bad, 8 + 4, 27);  // label count
   write("emotion_model", "label_count_crc_fixed", "\x01" + bad);
