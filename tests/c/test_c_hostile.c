@@ -11,8 +11,8 @@
  * crash is the property); BROW rows check a returned value.
  *
  * The 100 MB text and the deeply nested JSON are allocated once and passed to every function that
- * takes text or JSON; each such call must be refused within 0.25 s of CPU (it is timed; about
- * 0.01 s in Release), so the length check comes before any scan, copy or parse. Includes only attune.h, links only libattune (C99). */
+ * takes text or JSON; each refusal is timed and must cost less than three read-only passes over
+ * the text (about 0.01 s in Release), so the length check comes before any copy or parse. Includes only attune.h, links only libattune (C99). */
 #include "attune.h"
 
 #include <math.h>
@@ -62,6 +62,7 @@ static char long_id[300]; /* 299 'x': above the 256-byte customer id limit */
 
 static int rows = 0, failures = 0, big_rows = 0, deep_rows = 0;
 static double slowest_big = 0.0;
+static double one_pass = 0.0; /* CPU seconds of one UTF-8 validation pass over the 100 MB */
 static uint64_t before_fp;
 
 static uint64_t fnv(uint64_t h, const void* p, size_t n) {
@@ -187,11 +188,14 @@ static void big_row(int line, const char* call, int expected, int got, clock_t s
   ++big_rows;
   if (s > slowest_big) slowest_big = s;
   if (getenv("ATTUNE_HOSTILE_TIMES")) fprintf(stderr, "%.3f s  %s\n", s, call);
-  /* A refusal must not scan or copy the text (release: < 0.02 s; sanitizers ~5x slower); the
-   * one accepted row (UTF-8 validation) reads it once. */
-  if (s > (expected == ATTUNE_OK ? 2.0 : 0.25)) {
+  /* A refusal may at most find the end of a NUL-terminated string: it must not tokenize or copy
+   * the text. The bound is relative to one read-only pass over the 100 MB (UTF-8 validation,
+   * measured at start-up), so it holds in Release (about 0.01 s each), under the sanitizers and
+   * under qemu alike; a copy costs several passes. */
+  if (expected != ATTUNE_OK && s > 3.0 * one_pass + 0.01) {
     ++failures;
-    fprintf(stderr, "%s:%d: %s took %.2f s on 100 MB\n", __FILE__, line, call, s);
+    fprintf(stderr, "%s:%d: %s took %.3f s on 100 MB (one read-only pass: %.3f s)\n", __FILE__, line, call, s,
+            one_pass);
   }
   row(line, call, expected, got);
 }
@@ -371,6 +375,14 @@ static void alloc_hostile(void) {
     *p++ = '1';
     memset(p, '}', VERSION_LEVELS + 1);
     p[VERSION_LEVELS + 1] = '\0';
+  }
+  for (i = 0; i < 2; ++i) { /* the faster of two passes: the first also faults the pages in */
+    const clock_t start = clock();
+    size_t bad = 0;
+    double s;
+    if (attune_utf8_validate(big, BIG_BYTES, &bad) != ATTUNE_OK) exit(1);
+    s = (double)(clock() - start) / CLOCKS_PER_SEC;
+    if (i == 0 || s < one_pass) one_pass = s;
   }
   for (i = 0; i + 1 < sizeof long_id; ++i) long_id[i] = 'x';
   long_id[sizeof long_id - 1] = '\0';
@@ -1720,8 +1732,9 @@ int main(void) {
   free(deep_obj);
   free(deep_version);
 
-  printf("hostile-input table: %d rows (%d with the 100 MB text, slowest %.3f s CPU; %d with 100,000-deep JSON)\n",
-         rows, big_rows, slowest_big, deep_rows);
+  printf("hostile-input table: %d rows (%d with the 100 MB text, slowest %.3f s CPU, one read-only pass %.3f s; "
+         "%d with 100,000-deep JSON)\n",
+         rows, big_rows, slowest_big, one_pass, deep_rows);
   printf("%d passed, %d failed\n", rows - failures, failures);
   return failures == 0 ? 0 : 1;
 }
