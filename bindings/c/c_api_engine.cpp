@@ -153,7 +153,7 @@ ATTUNE_API int attune_engine_consent(attune_engine* engine, const char* customer
   return capi::guarded([&] {
     engine_of(engine).consent(capi::cstr_arg(customer, "customer"), capi::cstr_arg(purpose, "purpose"), granted,
                               time_ms, expires_ms < 0 ? std::nullopt : std::optional<int64_t>(expires_ms),
-                              source ? std::string_view(source) : std::string_view());
+                              source ? capi::cstr_arg(source, "source") : std::string_view());
   });
 }
 

@@ -63,9 +63,18 @@ inline std::string_view text_arg(const char* text, size_t len, const char* what)
 }
 
 /// A NUL-terminated string argument that must be present.
+/// The longest NUL-terminated argument the C ABI reads (above every documented limit of a string
+/// argument, docs/limits.md): longer ones are refused after scanning only this far, so a 100 MB
+/// string costs a bounded scan, not a pass over all of it.
+inline constexpr size_t kMaxCStringBytes = size_t{16} << 20;
+
 inline std::string_view cstr_arg(const char* s, const char* what) {
   require(s, what);
-  return std::string_view(s);
+  const size_t n = strnlen(s, kMaxCStringBytes + 1);
+  if (n > kMaxCStringBytes)
+    throw invalid_argument(std::string(what) + " is longer than " + std::to_string(kMaxCStringBytes) + " bytes",
+                           status::limit_exceeded);
+  return std::string_view(s, n);
 }
 
 /// Two-call pattern: store the size needed (with NUL) in *needed; copy when it fits, otherwise

@@ -1038,7 +1038,7 @@ static void rows_select(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_slot_count(cat, NULL));
   ROW(ATTUNE_E_NOT_FOUND, attune_catalog_slot_index(cat, "nope", &n));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_catalog_slot_index(cat, NULL, &n));
-  ROW(ATTUNE_E_NOT_FOUND, attune_catalog_slot_index(cat, big, &n));
+  ROW(ATTUNE_E_LIMIT_EXCEEDED, attune_catalog_slot_index(cat, big, &n));
   ROW(ATTUNE_E_NOT_FOUND, attune_catalog_variant_count(cat, 5, &n));
   ROW(ATTUNE_E_NOT_FOUND, attune_catalog_variant_count(cat, (size_t)-1, &n));
   ROW(ATTUNE_E_NOT_FOUND, attune_catalog_variant_index(cat, 0, "nope", &n));
@@ -1183,7 +1183,7 @@ static void rows_select(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_decision_id_parse("xyz", &u));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_decision_id_parse("00000000000000001", &u)); /* 17 digits */
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_decision_id_parse("-1", &u));
-  ROW(ATTUNE_E_INVALID_ARGUMENT, attune_decision_id_parse(big, &u));
+  ROW(ATTUNE_E_LIMIT_EXCEEDED, attune_decision_id_parse(big, &u));
   ROW(ATTUNE_OK, attune_decision_id_parse("ffffffffffffffff", &u));
   BROW(u == UINT64_MAX);
 
@@ -1590,7 +1590,7 @@ static void rows_engine(void) {
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_engine_observe_signal(NULL, "c1", "web", "typing", 1, T0 + 5));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_engine_observe_signal(eng, "c1", "web", NULL, 1, T0 + 5));
   ROW(ATTUNE_E_NOT_FOUND, attune_engine_observe_signal(eng, "c1", "web", "not_configured", 1, T0 + 5));
-  ROW(ATTUNE_E_NOT_FOUND, attune_engine_observe_signal(eng, "c1", "web", big, 1, T0 + 5));
+  ROW(ATTUNE_E_LIMIT_EXCEEDED, attune_engine_observe_signal(eng, "c1", "web", big, 1, T0 + 5));
   ROW(ATTUNE_E_OUT_OF_RANGE, attune_engine_observe_signal(eng, "c1", "web", "not_configured", NAN, T0 + 5));
 
   attune_engine_decision_init(&d);
@@ -1625,7 +1625,7 @@ static void rows_engine(void) {
   ROW(ATTUNE_E_OUT_OF_RANGE, attune_engine_reward(eng, engine_decision_id, 1, -1));
   ROW(ATTUNE_E_NOT_FOUND, attune_engine_reward(eng, "0123456789abcdef", 1, T0 + 6));
   ROW(ATTUNE_E_NOT_FOUND, attune_engine_reward(eng, "not hex", 1, T0 + 6)); /* no such decision */
-  ROW(ATTUNE_E_NOT_FOUND, attune_engine_reward(eng, big, 1, T0 + 6));
+  ROW(ATTUNE_E_LIMIT_EXCEEDED, attune_engine_reward(eng, big, 1, T0 + 6));
 
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_engine_correct(NULL, "c1", "1", "[\"joy\"]", T0 + 6));
   ROW(ATTUNE_E_INVALID_ARGUMENT, attune_engine_correct(eng, "c1", "1", NULL, T0 + 6));
