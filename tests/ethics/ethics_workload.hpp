@@ -596,6 +596,7 @@ class Workload {
         e.kind = "reward";
         const auto& [id, owner] = model_.decisions[rng_() % model_.decisions.size()];
         e.customer = owner;
+        e.rewarded = id;  // sent with the intent: a reward in flight at a SIGKILL may have landed
         before_call(e);
         bool applied = false;
         try {
@@ -606,7 +607,6 @@ class Workload {
           if (err.code() != attune::status::not_found) throw;
           count("rewards_expired");
         }
-        e.rewarded = id;
         check_stored(owner, t, applied);  // an expired decision id does not touch the profile
       } else if (r < 824 && !model_.observations.empty()) {
         e.kind = "correct";
@@ -1110,6 +1110,10 @@ inline Result run_with_crashes(const Config& cfg) {
         } else {
           ++res.inflight_resolved_not_applied;
         }
+      } else if (intent && intent->kind == "reward") {
+        // A reward in flight may or may not be journaled: its decision is never rewarded again
+        // (a second reward would rightly be refused as a duplicate).
+        model.apply(*intent);
       }
       w.restore_check(model.clock);
       w.close();
