@@ -423,8 +423,12 @@ IntentExplanation IntentModel::explain(const UciVector& x) const {
     for (int d = 0; d < depth_; ++d) {
       const size_t child = 2 * node + 1 + static_cast<size_t>(x[feat[node]] > thr[node]);
       const double child_value = child >= internal ? leaf[child - internal] : val[child];
-      // A node that did not split (threshold +inf) passes its value on: no credit to anyone.
+      // A node that did not split (threshold +inf) sends every input left, so whatever its child
+      // adds is the same for all inputs: it goes to the bias, never to a feature (trained models
+      // pass the value on unchanged; a hand-made file may not, and bias + contributions must
+      // still equal the logit).
       if (thr[node] != std::numeric_limits<double>::infinity()) e.contributions[feat[node]] += child_value - val[node];
+      else e.bias += child_value - val[node];
       node = child;
     }
     logit += leaf[node - internal];
@@ -532,7 +536,10 @@ IntentModel IntentModel::load_from_memory(const void* data, size_t size) {
   m.depth_ = static_cast<int>(depth);
   m.trees_ = trees;
   m.base_score_ = body.f64();
-  if (!std::isfinite(m.base_score_)) bad("base score is not finite");
+  // Logits of a boosted model are small numbers; values far beyond any trained model's would make
+  // explanations cancel catastrophically (bias + contributions must equal the logit).
+  constexpr double kMaxValue = 1e6;
+  if (!(std::fabs(m.base_score_) <= kMaxValue)) bad("base score is not finite or out of range");
   const size_t internal = (size_t{1} << depth) - 1, leaves = size_t{1} << depth;
   if ((size - body.pos()) / (internal * 17 + leaves * 8) < trees) bad("file truncated (trees)");
   m.node_feature_.resize(trees * internal);
@@ -544,14 +551,15 @@ IntentModel IntentModel::load_from_memory(const void* data, size_t size) {
       const uint8_t f = body.u8();
       const double th = body.f64(), v = body.f64();
       if (!m.uses(static_cast<UciFeature>(f))) bad("a tree splits on a feature outside the feature spec");
-      if (std::isnan(th) || th == -std::numeric_limits<double>::infinity() || !std::isfinite(v)) bad("bad node value");
+      if (std::isnan(th) || th == -std::numeric_limits<double>::infinity() || !(std::fabs(v) <= kMaxValue))
+        bad("bad node value");
       m.node_feature_[t * internal + k] = f;
       m.node_threshold_[t * internal + k] = th;
       m.node_value_[t * internal + k] = v;
     }
     for (size_t l = 0; l < leaves; ++l) {
       const double v = body.f64();
-      if (!std::isfinite(v)) bad("bad leaf value");
+      if (!(std::fabs(v) <= kMaxValue)) bad("bad leaf value");
       m.leaf_value_[t * leaves + l] = v;
     }
   }

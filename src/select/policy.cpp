@@ -615,10 +615,17 @@ Choice LinearThompson::do_choose(const double* context, IndexSpan allowed, Rng& 
 
 void LinearThompson::do_probabilities(const double* context, IndexSpan allowed, double* out) {
   posterior(context, allowed);
+  double sum = 0;
   for (size_t i = 0; i < allowed.size; ++i) {
     const double p = thompson_win_probability(i, mean_.data(), sd_.data(), allowed.size);
     out[i] = p < options_.min_propensity ? options_.min_propensity : p;
+    sum += out[i];
   }
+  // Safeguard: on real states the estimates sum to 1 within 1e-5; a degenerate (hostile, loaded)
+  // state can break the quadrature's assumptions (fuzz input tests/fuzz/corpus/policy/
+  // thompson-sum-2.32), and a distribution is returned all the same.
+  if (std::fabs(sum - 1.0) > 1e-3 && sum > 0.0)
+    for (size_t i = 0; i < allowed.size; ++i) out[i] /= sum;
 }
 
 void LinearThompson::do_expected(const double* context, IndexSpan allowed, double* out) {
