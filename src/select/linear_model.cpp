@@ -227,7 +227,10 @@ void LinearModel::refactor_block(Block& bl) {
   Eigen::MatrixXd a = bl.stats;
   a.diagonal().array() += options_.regularization;
   Eigen::LLT<Eigen::MatrixXd> llt(a);
-  if (llt.info() != Eigen::Success) throw error(status::internal, "ridge matrix is not positive definite");
+  // Statistics pushed to numeric extremes (a hostile loaded state, absurd contexts) can lose
+  // positive definiteness: a clean error for the caller, not an internal one.
+  if (llt.info() != Eigen::Success)
+    throw error(status::out_of_range, "the learned statistics are numerically degenerate (ridge matrix not positive definite)");
   bl.inv = llt.solve(Eigen::MatrixXd::Identity(d, d));
   bl.inv = 0.5 * (bl.inv + bl.inv.transpose()).eval();
   bl.theta = bl.inv * bl.b;
