@@ -609,6 +609,8 @@ Choice LinearThompson::do_choose(const double* context, IndexSpan allowed, Rng& 
     }
   }
   double p = thompson_win_probability(best, mean_.data(), sd_.data(), allowed.size);
+  // Posteriors at numeric extremes (hostile loaded states) can defeat the quadrature.
+  if (!std::isfinite(p)) throw error(status::out_of_range, "the posterior is numerically degenerate (no propensity)");
   if (p < options_.min_propensity) p = options_.min_propensity;
   return Choice{allowed.data[best], p};
 }
@@ -618,6 +620,7 @@ void LinearThompson::do_probabilities(const double* context, IndexSpan allowed, 
   double sum = 0;
   for (size_t i = 0; i < allowed.size; ++i) {
     const double p = thompson_win_probability(i, mean_.data(), sd_.data(), allowed.size);
+    if (!std::isfinite(p)) throw error(status::out_of_range, "the posterior is numerically degenerate (no propensity)");
     out[i] = p < options_.min_propensity ? options_.min_propensity : p;
     sum += out[i];
   }
