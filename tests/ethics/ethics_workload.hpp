@@ -1110,6 +1110,16 @@ inline Result run_with_crashes(const Config& cfg) {
         } else {
           ++res.inflight_resolved_not_applied;
         }
+      } else if (intent && model.forgotten.count(intent->customer) && Model::starts_customer(intent->kind)) {
+        // A call on a forgotten id (pick_customer falls back to one when nearly all are
+        // forgotten) starts a new customer if it was journaled before the kill: the restored
+        // engine tells which.
+        if (w.engine().profile(intent->customer, intent->time).exists) {
+          model.apply(*intent);
+          ++res.inflight_resolved_applied;
+        } else {
+          ++res.inflight_resolved_not_applied;
+        }
       } else if (intent && intent->kind == "reward") {
         // A reward in flight may or may not be journaled: its decision is never rewarded again
         // (a second reward would rightly be refused as a duplicate).
