@@ -1,6 +1,7 @@
 #include "attune/behavior/intent_model.hpp"
 
 #include "attune/error.hpp"
+#include "attune/detail/crc32.hpp"
 #include "attune/detail/read_file.hpp"
 #include "attune/model_path.hpp"
 
@@ -73,21 +74,6 @@ class Reader {
   size_t n_;
   size_t pos_ = 0;
 };
-
-uint32_t crc32(const unsigned char* p, size_t n) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 // ---- training ------------------------------------------------------------------------------
 
@@ -494,7 +480,7 @@ std::string IntentModel::to_bytes() const {
   }
   w.u32(static_cast<uint32_t>(metadata_.size()));
   w.bytes(metadata_);
-  const uint32_t crc = crc32(reinterpret_cast<const unsigned char*>(w.str().data()), w.str().size());
+  const uint32_t crc = detail::crc32(w.str().data(), w.str().size());
   w.u32(crc);
   return std::move(w.str());
 }
@@ -514,7 +500,7 @@ IntentModel IntentModel::load_from_memory(const void* data, size_t size) {
   if (size < 16) bad("file truncated");
   const uint32_t stored_crc = uint32_t{p[size - 4]} | uint32_t{p[size - 3]} << 8 | uint32_t{p[size - 2]} << 16 |
                               uint32_t{p[size - 1]} << 24;
-  if (crc32(p, size - 4) != stored_crc) bad("checksum mismatch (file corrupt or truncated)");
+  if (detail::crc32(p, size - 4) != stored_crc) bad("checksum mismatch (file corrupt or truncated)");
   Reader body(p, size - 4);
   body.bytes(12);
   if (body.u32() != 0) bad("unknown flags");

@@ -25,6 +25,7 @@
 //   checksum     u32 CRC-32 (IEEE) of every byte before it
 #include "emotion_impl.hpp"
 
+#include "attune/detail/crc32.hpp"
 #include "attune/error.hpp"
 
 #include <cmath>
@@ -37,33 +38,6 @@ constexpr char kMagic[8] = {'A', 'T', 'T', 'U', 'N', 'E', 'E', 'M'};
 constexpr uint32_t kTokenizerContract = 1;
 constexpr size_t kMaxVocabWord = 30;             // longer words have no character n-grams
 constexpr uint32_t kMaxVocabSize = 1u << 20;
-
-// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), eight bytes per step ("slicing by 8":
-// table k holds the CRC of a byte followed by k zero bytes), so checking a 7 MB model takes a few
-// milliseconds instead of tens. Byte order independent: the words are assembled from bytes.
-uint32_t crc32(const uint8_t* p, size_t n) noexcept {
-  static const auto tables = [] {
-    std::array<std::array<uint32_t, 256>, 8> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[0][i] = c;
-    }
-    for (size_t k = 1; k < 8; ++k)
-      for (uint32_t i = 0; i < 256; ++i) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
-    return t;
-  }();
-  const auto& t = tables;
-  uint32_t c = 0xFFFFFFFFu;
-  for (; n >= 8; p += 8, n -= 8) {
-    const uint32_t lo = c ^ (uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24);
-    const uint32_t hi = uint32_t(p[4]) | uint32_t(p[5]) << 8 | uint32_t(p[6]) << 16 | uint32_t(p[7]) << 24;
-    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^ t[3][hi & 0xFF] ^
-        t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
-  }
-  for (; n > 0; ++p, --n) c = t[0][(c ^ *p) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
 
 class Writer {
  public:
@@ -198,7 +172,7 @@ std::vector<uint8_t> EmotionModel::Impl::serialize() const {
   if (info.metadata_json.size() > 0xFFFFFFFFu) throw invalid_argument("metadata too large");
   w.u32(static_cast<uint32_t>(info.metadata_json.size()));
   w.bytes.insert(w.bytes.end(), info.metadata_json.begin(), info.metadata_json.end());
-  w.u32(crc32(w.bytes.data(), w.bytes.size()));
+  w.u32(detail::crc32(w.bytes.data(), w.bytes.size()));
   return std::move(w.bytes);
 }
 
@@ -217,7 +191,7 @@ std::unique_ptr<EmotionModel::Impl> EmotionModel::Impl::deserialize(const uint8_
     for (int i = 3; i >= 0; --i) v = (v << 8) | data[size - 4 + static_cast<size_t>(i)];
     return v;
   }();
-  if (crc32(data, size - 4) != crc_stored)
+  if (detail::crc32(data, size - 4) != crc_stored)
     throw error(status::format_error, "emotion model checksum mismatch (file corrupt or truncated)");
   auto impl = std::make_unique<Impl>();
   const uint32_t n = r.u32("label count");

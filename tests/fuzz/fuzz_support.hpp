@@ -5,6 +5,7 @@
 #pragma once
 
 #include "attune/behavior/intent_model.hpp"
+#include "attune/detail/crc32.hpp"
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/error.hpp"
 
@@ -61,26 +62,10 @@ inline std::string scratch_path(const std::string& name) {
   return base + "/attune-fuzz-" + name + "-" + std::to_string(::getpid());
 }
 
-/// CRC-32 (IEEE), the checksum that ends emotion and intent model files.
-inline uint32_t crc32(const uint8_t* p, size_t n) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; ++i) c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
-}
-
 /// Rewrite the trailing CRC-32 of a model file so that the decoder checks everything else.
 inline void fix_crc32(std::vector<uint8_t>& bytes) {
   if (bytes.size() < 4) return;
-  const uint32_t c = crc32(bytes.data(), bytes.size() - 4);
+  const uint32_t c = attune::detail::crc32(bytes.data(), bytes.size() - 4);
   for (size_t i = 0; i < 4; ++i) bytes[bytes.size() - 4 + i] = static_cast<uint8_t>(c >> (8 * i));
 }
 
