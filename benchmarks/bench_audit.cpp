@@ -6,6 +6,7 @@
 // Medians of repeated passes; files go to a temporary directory that is removed afterwards.
 #include "attune/detail/sha256.hpp"
 #include "attune/ethics/audit_log.hpp"
+#include "bench_support.hpp"
 
 #include <time.h>
 #include <unistd.h>
@@ -22,19 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-// CPU time of the calling thread: on a shared machine, wall-clock rates depend on the load, CPU
-// rates much less, so single-thread results report both.
-double thread_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 nlohmann::json record(const attune::ethics::AuditLog& log, int i) {
   return {{"customer", log.pseudonymize("customer-" + std::to_string(i % 1000))},
@@ -58,10 +46,10 @@ void run_append(const fs::path& dir, const char* name, attune::ethics::AuditFsyn
     std::vector<nlohmann::json> records;
     for (int i = 0; i < n; ++i) records.push_back(record(log, i));
     const auto t0 = Clock::now();
-    const double c0 = thread_cpu_seconds();
+    const double c0 = attune_bench::thread_cpu_seconds();
     for (int i = 0; i < n; ++i) log.append("decision", 1700000000000LL + i, records[static_cast<size_t>(i)]);
     const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-    cpu_rates.push_back(n / (thread_cpu_seconds() - c0));
+    cpu_rates.push_back(n / (attune_bench::thread_cpu_seconds() - c0));
     rates.push_back(n / s);
     byte_rates.push_back(static_cast<double>(fs::file_size(path)) / s);
     log.close();
@@ -69,7 +57,7 @@ void run_append(const fs::path& dir, const char* name, attune::ethics::AuditFsyn
   }
   std::printf("{\"name\":\"%s\",\"items_per_s\":%.0f,\"bytes_per_s\":%.0f,\"items_per_cpu_s\":%.0f,\"records\":%d,"
               "\"passes\":%d}\n",
-              name, median(rates), median(byte_rates), median(cpu_rates), n, passes);
+              name, attune_bench::median(rates), attune_bench::median(byte_rates), attune_bench::median(cpu_rates), n, passes);
 }
 
 }  // namespace
@@ -102,7 +90,7 @@ int main() {
       fs::remove(path);
     }
     std::printf("{\"name\":\"audit_append_fsync_every_record_4_threads\",\"items_per_s\":%.0f,\"records\":%d,\"passes\":3}\n",
-                median(rates), threads * per_thread);
+                attune_bench::median(rates), threads * per_thread);
   }
 
   {
@@ -119,10 +107,10 @@ int main() {
     std::vector<double> rates, byte_rates, cpu_rates;
     for (int pass = 0; pass < 5; ++pass) {
       const auto t0 = Clock::now();
-      const double c0 = thread_cpu_seconds();
+      const double c0 = attune_bench::thread_cpu_seconds();
       const auto r = attune::ethics::AuditLog::verify(path);
       const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-      cpu_rates.push_back(n / (thread_cpu_seconds() - c0));
+      cpu_rates.push_back(n / (attune_bench::thread_cpu_seconds() - c0));
       if (!r.ok) {
         std::fprintf(stderr, "verify failed: %s\n", r.reason.c_str());
         return 1;
@@ -132,7 +120,7 @@ int main() {
     }
     std::printf("{\"name\":\"audit_verify\",\"items_per_s\":%.0f,\"bytes_per_s\":%.0f,\"items_per_cpu_s\":%.0f,\"records\":%d,"
                 "\"mean_line_bytes\":%.0f,\"passes\":5}\n",
-                median(rates), median(byte_rates), median(cpu_rates), n, bytes / n);
+                attune_bench::median(rates), attune_bench::median(byte_rates), attune_bench::median(cpu_rates), n, bytes / n);
   }
   {
     const std::string buffer(1 << 20, 'a');
@@ -140,14 +128,14 @@ int main() {
     std::vector<double> byte_rates, cpu_rates;
     for (int pass = 0; pass < 9; ++pass) {
       const auto t0 = Clock::now();
-      const double c0 = thread_cpu_seconds();
+      const double c0 = attune_bench::thread_cpu_seconds();
       for (int i = 0; i < 16; ++i) sink = static_cast<std::uint8_t>(sink ^ attune::detail::Sha256::hash(buffer)[0]);
       const double s = std::chrono::duration<double>(Clock::now() - t0).count();
       byte_rates.push_back(16.0 * static_cast<double>(buffer.size()) / s);
-      cpu_rates.push_back(16.0 * static_cast<double>(buffer.size()) / (thread_cpu_seconds() - c0));
+      cpu_rates.push_back(16.0 * static_cast<double>(buffer.size()) / (attune_bench::thread_cpu_seconds() - c0));
     }
     std::printf("{\"name\":\"sha256_1MiB\",\"bytes_per_s\":%.0f,\"bytes_per_cpu_s\":%.0f,\"passes\":9}\n",
-                median(byte_rates), median(cpu_rates));
+                attune_bench::median(byte_rates), attune_bench::median(cpu_rates));
   }
   std::error_code ec;
   fs::remove_all(dir, ec);

@@ -8,6 +8,7 @@
 // usage: bench_emotion [MODEL] [TSV] [--single]   (--single: stop after the single-thread line)
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/model_path.hpp"
+#include "bench_support.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -24,87 +25,46 @@ namespace {
 
 using clk = std::chrono::steady_clock;
 
-std::vector<std::string> load_tsv(const std::string& path) {
-  std::vector<std::string> texts;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto tab = line.find('\t');
-    if (tab != std::string::npos) texts.push_back(line.substr(0, tab));
-  }
-  return texts;
-}
-
-std::vector<std::string> generate(size_t n) {
-  const char* words[] = {"the", "order", "was", "not", "great", "I", "LOVE", "it", "soooo", "much", "refund", "!!!",
-                         "why", "?", "😍", "👍🏽", ":)", "never", "again", ",", "support", "[NAME]", "thanks", "."};
-  std::mt19937 rng(7);
-  std::vector<std::string> texts;
-  for (size_t i = 0; i < n; ++i) {
-    std::string t;
-    const int len = 5 + static_cast<int>(rng() % 20);
-    for (int w = 0; w < len; ++w) t += std::string(w ? " " : "") + words[rng() % (sizeof words / sizeof *words)];
-    texts.push_back(t);
-  }
-  return texts;
-}
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double load_average() {
-  double l[1] = {0.0};
-  return getloadavg(l, 1) == 1 ? l[0] : -1.0;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   using attune::emotion::EmotionModel;
   const std::string model_path = argc > 1 ? argv[1] : attune::find_model(attune::emotion::kDefaultModelFile);
   const std::string data = argc > 2 ? argv[2] : std::string(ATTUNE_SOURCE_DIR) + "/../shared/data/goemotions/dev.tsv";
-  std::vector<std::string> texts = load_tsv(data);
+  std::vector<std::string> texts = attune_bench::load_tsv_texts(data);
   std::string source = "goemotions/dev.tsv";
-  if (texts.empty()) { texts = generate(5000); source = "generated"; }
+  if (texts.empty()) { texts = attune_bench::synthetic_texts(5000); source = "generated"; }
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
 
   std::vector<double> load_ms, load_cpu_ms;
   for (int r = 0; r < 5; ++r) {
     const auto t0 = clk::now();
-    const double c0 = cpu_seconds();
+    const double c0 = attune_bench::process_cpu_seconds();
     const EmotionModel m = EmotionModel::load(model_path);
-    load_cpu_ms.push_back(1e3 * (cpu_seconds() - c0));
+    load_cpu_ms.push_back(1e3 * (attune_bench::process_cpu_seconds() - c0));
     load_ms.push_back(std::chrono::duration<double, std::milli>(clk::now() - t0).count());
   }
   std::ifstream f(model_path, std::ios::binary | std::ios::ate);
-  std::printf("{\"name\":\"emotion_model_load\",\"ms\":%.1f,\"cpu_ms\":%.1f,\"file_bytes\":%lld}\n", median(load_ms),
-              median(load_cpu_ms), static_cast<long long>(f.tellg()));
+  std::printf("{\"name\":\"emotion_model_load\",\"ms\":%.1f,\"cpu_ms\":%.1f,\"file_bytes\":%lld}\n", attune_bench::median(load_ms),
+              attune_bench::median(load_cpu_ms), static_cast<long long>(f.tellg()));
 
   const EmotionModel model = EmotionModel::load(model_path);
   float sink = 0;
   for (const auto& t : texts) sink += model.score(t).valence;  // warm-up
   std::vector<double> rates, cpu_ns;
-  const double load_before = load_average();
+  const double load_before = attune_bench::load_average();
   for (int r = 0; r < 5; ++r) {
     const auto t0 = clk::now();
-    const double c0 = cpu_seconds();
+    const double c0 = attune_bench::process_cpu_seconds();
     for (int rep = 0; rep < 4; ++rep)
       for (const auto& t : texts) sink += model.score(t).probabilities[0];
     const double s = std::chrono::duration<double>(clk::now() - t0).count();
     const double n = 4.0 * double(texts.size());
     rates.push_back(n / s);
-    cpu_ns.push_back(1e9 * (cpu_seconds() - c0) / n);
+    cpu_ns.push_back(1e9 * (attune_bench::process_cpu_seconds() - c0) / n);
   }
-  const double rate = median(rates), ns = median(cpu_ns);
+  const double rate = attune_bench::median(rates), ns = attune_bench::median(cpu_ns);
   std::printf("{\"name\":\"emotion_score\",\"threads\":1,\"items_per_s\":%.0f,\"cpu_ns_per_text\":%.0f,"
               "\"items_per_cpu_s\":%.0f,\"bytes_per_s\":%.0f,\"texts\":%zu,\"avg_bytes\":%.1f,\"source\":\"%s\","
               "\"load_average\":%.2f,\"checksum\":%.3f}\n",
@@ -125,7 +85,7 @@ int main(int argc, char** argv) {
       r.push_back(double(views.size()) / std::chrono::duration<double>(clk::now() - t0).count());
     }
     std::printf("{\"name\":\"emotion_score_batch\",\"threads\":%u,\"hardware_threads\":%u,\"items_per_s\":%.0f}\n",
-                threads, hw, median(r));
+                threads, hw, attune_bench::median(r));
   }
   return 0;
 }

@@ -7,46 +7,33 @@
 //   points, restored and checked after each kill;  forget: crash mode with many forgets, forgotten
 //   customers never touched again, checked for resurrection after every restore.
 #include "../tests/ethics/ethics_workload.hpp"
+#include "bench_support.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
 namespace wl = attune_ethics_wl;
 
 int main(int argc, char** argv) {
-  std::string scenario = "all", dir;
+  attune_bench::Options opt(argc, argv);
+  const std::string scenario = opt.text("scenario", "all");
+  if (scenario != "all" && scenario != "workload" && scenario != "crash" && scenario != "forget") {
+    std::fprintf(stderr, "--scenario is all, workload, crash or forget, got %s\n", scenario.c_str());
+    return 2;
+  }
   wl::Config base;
-  base.customers = 1000;
-  base.ops = 100000;
-  base.kills = 200;
-  base.max_seconds = 600;
-  base.seed = 20261129;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--scenario") scenario = v;
-    else if (a == "--ops") base.ops = std::atol(v.c_str());
-    else if (a == "--customers") base.customers = std::atoi(v.c_str());
-    else if (a == "--kills") base.kills = std::atoi(v.c_str());
-    else if (a == "--seconds") base.max_seconds = std::atof(v.c_str());
-    else if (a == "--seed") base.seed = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--dir") dir = v;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", a.c_str());
-      return 2;
-    }
-  }
-  const bool own_dir = dir.empty();
-  if (own_dir) {
-    char tmpl[] = "/tmp/attune-ethics-wl-XXXXXX";
-    if (!mkdtemp(tmpl)) return 2;
-    dir = tmpl;
-  }
+  base.ops = opt.integer("ops", 100000);
+  base.customers = static_cast<int>(opt.integer("customers", 1000));
+  base.kills = static_cast<int>(opt.integer("kills", 200));
+  base.max_seconds = opt.number("seconds", 600);
+  base.seed = static_cast<uint64_t>(opt.integer("seed", 20261129));
+  const attune_bench::ScratchDir dir(opt.text("dir", ""), "attune-ethics-wl");
+  opt.check_all_used();
   uint64_t violations = 0;
   auto run = [&](const std::string& name) {
     wl::Config cfg = base;
-    cfg.dir = dir + "/" + name;
+    cfg.dir = dir.path() + "/" + name;
     std::filesystem::remove_all(cfg.dir);
     wl::Result r;
     if (name == "workload") {
@@ -62,6 +49,5 @@ int main(int argc, char** argv) {
   };
   for (const char* name : {"workload", "crash", "forget"})
     if (scenario == "all" || scenario == name) run(name);
-  if (own_dir) std::filesystem::remove_all(dir);
   return violations == 0 ? 0 : 1;
 }

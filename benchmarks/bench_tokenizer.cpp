@@ -3,49 +3,19 @@
 // text of similar length and mix (words, punctuation, emoji, negations). Single thread, median of
 // repeated passes.
 #include "attune/text/tokenizer.hpp"
+#include "bench_support.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <random>
 #include <string>
 #include <vector>
-
-namespace {
-
-std::vector<std::string> load_goemotions(const std::string& path) {
-  std::vector<std::string> texts;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto tab = line.find('\t');
-    if (tab != std::string::npos) texts.push_back(line.substr(0, tab));
-  }
-  return texts;
-}
-
-std::vector<std::string> generate(size_t n) {
-  const char* words[] = {"the", "order", "was", "not", "great", "I", "LOVE", "it", "soooo", "much", "refund", "!!!",
-                         "why", "?", "😍", "👍🏽", ":)", "never", "again", ",", "support", "[NAME]", "thanks", "."};
-  std::mt19937 rng(7);
-  std::vector<std::string> texts;
-  for (size_t i = 0; i < n; ++i) {
-    std::string t;
-    const int len = 5 + static_cast<int>(rng() % 20);
-    for (int w = 0; w < len; ++w) t += std::string(w ? " " : "") + words[rng() % (sizeof words / sizeof *words)];
-    texts.push_back(t);
-  }
-  return texts;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::string source = "generated";
   std::string path = argc > 1 ? argv[1] : std::string(ATTUNE_SOURCE_DIR) + "/../shared/data/goemotions/train.tsv";
-  std::vector<std::string> texts = load_goemotions(path);
-  if (texts.empty()) texts = generate(40000);
+  std::vector<std::string> texts = attune_bench::load_tsv_texts(path);
+  if (texts.empty()) texts = attune_bench::synthetic_texts(40000);
   else source = "goemotions/train.tsv";
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
