@@ -3,6 +3,8 @@
 // cases here pin the behaviour by name, with the bytes built by hand so the cause is readable.
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include "attune/engine.hpp"
 #include "attune/error.hpp"
 #include "attune/profile/profile.hpp"
@@ -16,20 +18,12 @@
 #include <vector>
 #include <string>
 
+using attune_test::status_from;
+
 namespace {
 
 void put_u32(std::string& s, size_t at, uint32_t v) {
   for (size_t i = 0; i < 4; ++i) s[at + i] = static_cast<char>(v >> (8 * i));
-}
-
-template <class F>
-attune::status status_from(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return attune::status_of(e);
-  }
-  return attune::status::ok;
 }
 
 }  // namespace

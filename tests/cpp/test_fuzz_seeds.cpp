@@ -4,6 +4,8 @@
 // status. Regenerate with `build/bin/make_fuzz_seeds tests/fuzz/corpus`.
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include "attune/behavior/intent_model.hpp"
 #include "attune/emotion/emotion_model.hpp"
 #include "attune/engine_config.hpp"
@@ -15,22 +17,14 @@
 #include <iterator>
 #include <string>
 
+using attune_test::status_from;
+
 namespace {
 
 std::string seed(const std::string& harness, const std::string& name) {
   std::ifstream in(std::string(ATTUNE_SOURCE_DIR) + "/tests/fuzz/corpus/" + harness + "/" + name, std::ios::binary);
   REQUIRE(in);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-template <class F>
-attune::status status_from(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return attune::status_of(e);
-  }
-  return attune::status::ok;
 }
 
 }  // namespace

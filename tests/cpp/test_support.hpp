@@ -1,7 +1,10 @@
 // Helpers shared by the C++ tests.
 #pragma once
 
+#include "attune/error.hpp"
+
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <string>
 
@@ -17,6 +20,18 @@ inline std::string shared_data_dir() {
 }
 
 inline std::string source_path(const std::string& relative) { return std::string(ATTUNE_SOURCE_DIR) + "/" + relative; }
+
+/// The status a call ends with: ok, or the one its exception carries (attune::status_of), so a
+/// test can say which error a hostile input must give.
+template <class F>
+attune::status status_from(F&& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return attune::status_of(e);
+  }
+  return attune::status::ok;
+}
 
 }  // namespace attune_test
 
