@@ -68,7 +68,10 @@ void print_decision(const Decision& d) {
   for (const auto& g : d.guardrails) {
     std::string masked;
     for (const auto& m : g.masked_variants) masked += (masked.empty() ? "" : ", ") + m;
-    std::printf("       guardrail %s removed [%s]: %s\n", g.rule.c_str(), masked.c_str(), g.reason.c_str());
+    // A rule can fire on a slot with nothing to remove (the wellness copy has no urgency
+    // variant): it still holds, and the audit log records it either way.
+    if (masked.empty()) std::printf("       guardrail %s active (nothing to remove here): %s\n", g.rule.c_str(), g.reason.c_str());
+    else std::printf("       guardrail %s removed [%s]: %s\n", g.rule.c_str(), masked.c_str(), g.reason.c_str());
   }
   if (!d.next_best_actions.empty()) {
     std::string a;
@@ -112,16 +115,27 @@ const std::vector<Archetype>& archetypes() {
   return a;
 }
 
-void warm_up(Engine& e, int64_t t0, int rounds) {
+// Visitors arrive `spacing` apart from t0; each visit lasts under 10 minutes. Hesitant visitors
+// also browse the way hesitation shows in behaviour (quick product views, then a long dwell
+// without adding to the cart), so the policy learns from behavioural hesitation as well as from
+// hesitant words: half of them say nothing at all.
+void warm_up(Engine& e, int64_t t0, int64_t spacing, int rounds) {
   std::mt19937_64 rng(2024);
   const char* slots[] = {"product_cta", "wellness_message", "follow_up", "price_display"};
   std::uniform_real_distribution<double> u(0, 1);
   for (int i = 0; i < rounds; ++i) {
     const auto& a = archetypes()[rng() % archetypes().size()];
     const std::string c = std::string("sim-") + a.name + "-" + std::to_string(i);
-    const int64_t t = t0 + i * 1000;
+    int64_t t = t0 + i * spacing;
     grant(e, c, t);
-    e.observe_text(c, Channel::web, a.texts[rng() % a.texts.size()], t);
+    const bool hesitant = std::string(a.name) == "hesitant";
+    if (hesitant) {
+      for (int k = 0; k < 4; ++k, t += 20'000 + static_cast<int64_t>(rng() % 15'000))
+        e.observe_event(track(c, "Product Viewed", t, R"({"product_id":"p)" + std::to_string(k) + R"("})"));
+      e.observe_event(track(c, "Product Viewed", t, R"({"product_id":"target"})"));
+      t += 3 * kMinute + static_cast<int64_t>(rng() % 6) * kMinute;
+    }
+    if (!hesitant || rng() % 2) e.observe_text(c, Channel::web, a.texts[rng() % a.texts.size()], t);
     const Decision d = e.decide(c, slots[rng() % 4], t + 10);
     auto it = a.clicks.find(d.variant_id);
     const double p = it == a.clicks.end() ? 0.05 : it->second;
@@ -161,7 +175,8 @@ int demo_command(const std::vector<std::string>& argv) {
   std::printf("store and audit log: %s/ (snapshot + journal, audit.jsonl)\n\n", abs_dir.c_str());
 
   std::printf("Teaching the bandit from %lld simulated visits (hesitant, anxious, excited, frustrated)...\n", warmup);
-  warm_up(e, kStart - 30 * kDay, static_cast<int>(warmup));
+  // The simulated visits fill the 30 days before the scenarios.
+  warm_up(e, kStart - 30 * kDay, std::max<int64_t>(1000, 29 * kDay / std::max<long long>(warmup, 1)), static_cast<int>(warmup));
   std::printf("done.\n\n");
 
   int64_t t = kStart;
@@ -249,6 +264,14 @@ int demo_command(const std::vector<std::string>& argv) {
   std::printf("6. Oversight: Noah asked to be forgotten (erased); snapshot written; %llu customers in the store\n",
               static_cast<unsigned long long>(stats["customers"].get<uint64_t>()));
   engine.reset();
+  // Reopen the store as a restarted host would: everything acknowledged is back, Noah is not.
+  {
+    auto reopened = Engine::from_json(config);
+    const auto maya = reopened->profile("maya", t + 3 * kMinute);
+    std::printf("    reopened from %s/: %llu customers restored; Maya's profile %s; Noah's profile %s\n", abs_dir.c_str(),
+                static_cast<unsigned long long>(reopened->stats()["customers"].get<uint64_t>()),
+                maya.exists ? "is back" : "IS MISSING", reopened->profile("noah", t + 3 * kMinute).exists ? "EXISTS" : "is gone");
+  }
   const auto verify = ethics::AuditLog::verify(dir + "/audit.jsonl");
   std::printf("    audit log %s/audit.jsonl: %llu lines, hash chain %s%s\n", abs_dir.c_str(),
               static_cast<unsigned long long>(verify.lines), verify.ok ? "intact" : "BROKEN: ",
