@@ -2,6 +2,9 @@
 // the contract and docs/engine.md for the design notes (fusion, consent, persistence, threads).
 #include "attune/engine.hpp"
 
+#include "profile_store.hpp"
+
+
 #include "attune/behavior/event.hpp"
 #include "attune/behavior/intent_model.hpp"
 #include "attune/behavior/next_best_action.hpp"
@@ -211,7 +214,7 @@ struct Engine::Impl {
   };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, profile::Profile> profiles;
+    engine_detail::ProfileStore profiles;
     std::unordered_map<std::string, Live> live;
   };
   struct Pending {
@@ -380,7 +383,7 @@ struct Engine::Impl {
     count_hint_ = count_profiles();
     // The engine's "now" for snapshots resumes from the latest activity it restored.
     for (const auto& s : shards)
-      for (const auto& entry : s.profiles) note_time(entry.second.last_seen_ms);
+      s.profiles.for_each([this](std::string_view, const profile::Profile& p) { note_time(p.last_seen_ms); });
     const auto& rep = dir->open_report();
     report.created = rep.created;
     report.records_replayed = rep.records_replayed;
@@ -464,7 +467,7 @@ struct Engine::Impl {
         observation_counter = std::max(observation_counter.load(), obs);
         std::string customer;
         profile::Profile p = profile::Profile::deserialize(r.bytes(), customer);
-        shard(customer).profiles[customer] = p;
+        shard(customer).profiles.put(customer, p);
         break;
       }
       case kProfileErase: {
@@ -585,7 +588,8 @@ struct Engine::Impl {
         record = raw;
       }
       profile::Profile p = profile::Profile::deserialize(record, customer);
-      shard(customer).profiles.emplace(std::move(customer), p);
+      Shard& sh = shard(customer);
+      if (!sh.profiles.contains(customer)) sh.profiles.put(customer, p);
     }
     if (r.remaining() != 0) throw error(status::format_error, "engine snapshot has trailing bytes");
   }
@@ -616,7 +620,7 @@ struct Engine::Impl {
     buffer.reserve((1u << 20) + 4096);
     std::string raw;
     for (auto& s : shards) {
-      for (const auto& [customer, p] : s.profiles) {
+      s.profiles.for_each([&](std::string_view customer, const profile::Profile& p) {
         raw.clear();
         p.serialize_to(raw, customer);
         const size_t len_at = buffer.size();
@@ -628,7 +632,7 @@ struct Engine::Impl {
           w.write(buffer);
           buffer.clear();
         }
-      }
+      });
     }
     w.write(buffer);
   }
@@ -643,11 +647,11 @@ struct Engine::Impl {
   bool allows(std::string_view customer, ethics::Purpose p, int64_t now) const { return consent->allows(customer, p, now); }
 
   // The profile of `customer`, created on first use (the shard lock must be held).
-  profile::Profile& profile_of(Shard& s, std::string_view customer, int64_t now) {
-    auto it = s.profiles.find(std::string(customer));
-    if (it != s.profiles.end()) {
-      end_lapsed_consent(customer, it->second, now);
-      return it->second;
+  engine_detail::ProfileStore::Ref profile_of(Shard& s, std::string_view customer, int64_t now) {
+    auto ref = s.profiles.open(customer);
+    if (ref) {
+      end_lapsed_consent(customer, *ref, now);
+      return ref;
     }
     if (count_hint_ >= config.max_profiles)
       throw error(status::limit_exceeded, "the engine holds " + std::to_string(config.max_profiles) +
@@ -658,8 +662,9 @@ struct Engine::Impl {
     thread_local std::random_device rd;
     p.pseudonym_nonce = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ splitmix64(salt + static_cast<uint64_t>(now));
     p.created_ms = now;
+    auto created = s.profiles.create(customer, p);
     ++count_hint_;
-    return s.profiles.emplace(std::string(customer), p).first->second;
+    return created;
   }
   std::atomic<uint64_t> count_hint_{0};
 
@@ -903,7 +908,8 @@ TextObservation Engine::observe_text(std::string_view customer, Channel channel,
   }
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  profile::Profile& p = m.profile_of(s, customer, time_ms);
+  auto ref = m.profile_of(s, customer, time_ms);
+  profile::Profile& p = *ref;
   profile::Profile before = p;
   try {
     Impl::touch(p, channel, time_ms);
@@ -984,7 +990,8 @@ EventObservation Engine::observe_event(std::string_view segment_json) {
 
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  profile::Profile& p = m.profile_of(s, customer, now);
+  auto ref = m.profile_of(s, customer, now);
+  profile::Profile& p = *ref;
   profile::Profile before = p;
   auto live_it = s.live.find(customer);
   std::optional<Impl::Live> live_before;
@@ -1112,7 +1119,8 @@ void Engine::observe_signal(std::string_view customer, Channel channel, std::str
   const float level = static_cast<float>(std::clamp((value - map.low) / (map.high - map.low), 0.0, 1.0));
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  profile::Profile& p = m.profile_of(s, customer, time_ms);
+  auto ref = m.profile_of(s, customer, time_ms);
+  profile::Profile& p = *ref;
   profile::Profile before = p;
   try {
     Impl::touch(p, channel, time_ms);
@@ -1158,7 +1166,8 @@ Decision Engine::decide(std::string_view customer, std::string_view slot_id, int
   d.mode = m.config.mode;
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  profile::Profile& p = m.profile_of(s, customer, time_ms);
+  auto ref = m.profile_of(s, customer, time_ms);
+  profile::Profile& p = *ref;
   profile::Profile before = p;
   auto live_it = s.live.find(std::string(customer));
   const Impl::Live* live = live_it == s.live.end() ? nullptr : &live_it->second;
@@ -1367,8 +1376,8 @@ void Engine::reward(std::string_view decision_id, double value, int64_t time_ms)
   // reward or forget may have come first).
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  auto pit = s.profiles.find(customer);
-  profile::Profile* p = pit == s.profiles.end() ? nullptr : &pit->second;
+  auto ref = s.profiles.open(customer);
+  profile::Profile* p = ref.get();
   // Consent that lapsed since the customer's last call erases first (it takes learn_mutex itself);
   // the erased profile goes into the reward's journal record below.
   if (p) m.end_lapsed_consent(customer, *p, time_ms);
@@ -1446,8 +1455,8 @@ void Engine::correct(std::string_view customer, std::string_view observation_id,
   const profile::Profile* p = nullptr;
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  auto pit = s.profiles.find(std::string(customer));
-  if (pit != s.profiles.end()) p = &pit->second;
+  auto ref = s.profiles.open(customer);
+  p = ref.get();
   m.audit_line("correction", time_ms,
                {{"customer", m.pseudonym(customer, p)}, {"observation_id", std::string(observation_id)},
                 {"detected", detected}, {"verified", labels}});
@@ -1467,16 +1476,18 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
   std::lock_guard lock(s.mutex);
   // The profile (and its pseudonym nonce) exists from the first grant on, so every audit line of
   // this customer carries the same pseudonym. A grant the registry refuses leaves no profile.
-  const bool existed = s.profiles.count(std::string(customer)) != 0;
+  auto ref = s.profiles.open(customer);
+  const bool existed = static_cast<bool>(ref);
   // A lapsed (expired) consent is enforced before the change, and journaled with it below.
-  const bool lapsed = existed && m.end_lapsed_consent(customer, s.profiles.at(std::string(customer)), time_ms);
+  const bool lapsed = existed && m.end_lapsed_consent(customer, *ref, time_ms);
   if (granted) {
-    m.profile_of(s, customer, time_ms);
+    if (!existed) ref = m.profile_of(s, customer, time_ms);
     try {
       m.consent->grant(customer, purpose, time_ms, expires_ms, source);
     } catch (...) {
       if (!existed) {
-        s.profiles.erase(std::string(customer));
+        ref.discard();
+        s.profiles.erase(customer);
         --m.count_hint_;
       }
       throw;
@@ -1493,19 +1504,17 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     }
     m.consent->revoke(customer, purpose, time_ms, source);
   }
-  auto pit = s.profiles.find(std::string(customer));
-  if (!granted && pit != s.profiles.end()) {
+  if (!granted && ref) {
     // Revocation takes effect at once and removes what the purpose covered.
-    if (purpose == ethics::Purpose::emotion_inference) pit->second.clear_emotion();
-    if (purpose == ethics::Purpose::profiling) pit->second.clear_profiling();
+    if (purpose == ethics::Purpose::emotion_inference) ref->clear_emotion();
+    if (purpose == ethics::Purpose::profiling) ref->clear_profiling();
   }
   // The consent change and the profile it created or cleared: one record, replayed entirely or
   // not at all (a revocation can never come back without its erasure).
   if (m.journaling()) {
     Impl::Batch batch;
     batch.add(kConsent, m.consent->serialize_customer(customer));
-    if (pit != s.profiles.end() && ((granted && (!existed || lapsed)) || !granted))
-      batch.add_profile(m, customer, pit->second);
+    if (ref && ((granted && (!existed || lapsed)) || !granted)) batch.add_profile(m, customer, *ref);
     m.journal(batch);
   }
   if (!granted && purpose == ethics::Purpose::emotion_inference) {
@@ -1513,7 +1522,7 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     std::lock_guard learn(m.learn_mutex);
     m.scrub_pending_emotion(customer);
   }
-  nlohmann::json fields = {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)},
+  nlohmann::json fields = {{"customer", m.pseudonym(customer, ref.get())},
                            {"purpose", std::string(purpose_name)},
                            {"granted", granted},
                            {"source", std::string(source.substr(0, 128))}};
@@ -1530,10 +1539,10 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
     m.note_time(time_ms);
     Impl::Shard& s = m.shard(customer);
     std::lock_guard lock(s.mutex);
-    auto pit = s.profiles.find(std::string(customer));
+    auto ref = s.profiles.open(customer);
     // The erasure line is the last one that can be linked to this customer: the pseudonym nonce
     // goes with the profile.
-    m.audit_line("erasure", time_ms, {{"customer", m.pseudonym(customer, pit == s.profiles.end() ? nullptr : &pit->second)}});
+    m.audit_line("erasure", time_ms, {{"customer", m.pseudonym(customer, ref.get())}});
     // The erasure of the profile and of the consent records: one record, replayed entirely or not
     // at all. The consent blob of an erased customer is that of an unknown one.
     if (m.journaling()) {
@@ -1551,8 +1560,9 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
         throw;
       }
     }
-    if (pit != s.profiles.end()) {
-      s.profiles.erase(pit);
+    if (ref) {
+      ref.discard();
+      s.profiles.erase(customer);
       --m.count_hint_;
     }
     s.live.erase(std::string(customer));
@@ -1580,9 +1590,9 @@ ProfileView Engine::profile(std::string_view customer, int64_t time_ms) const {
         std::string(ethics::consent_status_name(m.consent->status(customer, purpose, time_ms)));
   const Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  auto it = s.profiles.find(std::string(customer));
-  if (it == s.profiles.end()) return v;
-  const profile::Profile& p = it->second;
+  const std::optional<profile::Profile> found = s.profiles.get(customer);
+  if (!found) return v;
+  const profile::Profile& p = *found;
   v.exists = true;
   const bool emotion_ok = m.allows(customer, ethics::Purpose::emotion_inference, time_ms);
   auto live_it = s.live.find(std::string(customer));
@@ -1612,9 +1622,9 @@ std::string Engine::export_profile(std::string_view customer) const {
   std::shared_lock state(m.state_mutex);
   const Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  auto it = s.profiles.find(std::string(customer));
-  if (it == s.profiles.end()) throw invalid_argument("unknown customer", status::not_found);
-  return it->second.serialize(customer);
+  const std::optional<profile::Profile> found = s.profiles.get(customer);
+  if (!found) throw invalid_argument("unknown customer", status::not_found);
+  return found->serialize(customer);
 }
 
 void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
@@ -1630,11 +1640,11 @@ void Engine::import_profile(std::string_view bytes, int64_t time_ms) {
   m.note_time(time_ms);
   Impl::Shard& s = m.shard(customer);
   std::lock_guard lock(s.mutex);
-  const bool existed = s.profiles.count(customer) != 0;
+  const bool existed = s.profiles.contains(customer);
   if (!existed && m.count_hint_ >= m.config.max_profiles)
     throw error(status::limit_exceeded, "profile limit (limits.max_profiles) reached");
   m.journal_profile(customer, p);
-  s.profiles[customer] = p;
+  s.profiles.put(customer, p);
   if (!existed) ++m.count_hint_;
 }
 
@@ -1649,7 +1659,8 @@ void Engine::snapshot() {
   for (auto& s : m.shards) {
     if (now == 0) break;  // no call and nothing restored: no clock to judge expiry by
     std::lock_guard lock(s.mutex);
-    for (auto& [customer, p] : s.profiles) m.end_lapsed_consent(customer, p, now, &lapsed);
+    s.profiles.for_each_mutable(
+        [&](std::string_view customer, profile::Profile& p) { m.end_lapsed_consent(customer, p, now, &lapsed); });
   }
   if (!lapsed.empty()) {
     std::lock_guard lock(m.cache_mutex);

@@ -5,8 +5,8 @@
 // customer on top of T, which dominated the engine's memory at a million customers. Here:
 //   - records live in slabs of kSlabSize entries (allocated once, never moved, so a pointer to a
 //     record stays valid until that record is erased or the map is cleared);
-//   - each entry keeps a 32-bit hash and the id inline when it has <= 22 bytes (a typical id), else
-//     in one exact-size heap block;
+//   - each entry keeps a 32-bit hash and the id inline when it has <= 19 bytes (a typical id), else
+//     in one exact-size heap block: 24 bytes before the record;
 //   - an open-addressing index (linear probing, 32-bit entry numbers, load <= 3/4, erase by
 //     backward shift, no tombstones) maps ids to entries: 4-8 bytes per customer;
 //   - erased entries are reused first (a free list threaded through them, no extra memory).
@@ -29,10 +29,11 @@
 
 namespace attune::detail {
 
-/// A customer id stored in 24 bytes: inline up to 22 bytes, else a pointer to an exact-size copy.
+/// A customer id stored in 20 bytes: inline up to 19 bytes, else a pointer to an exact-size copy.
+/// Ids are never empty, so length 0 marks an unused (erased) entry.
 class CompactId {
  public:
-  static constexpr size_t kInline = 22;
+  static constexpr size_t kInline = 19;
   CompactId() noexcept = default;
   CompactId(const CompactId&) = delete;
   CompactId& operator=(const CompactId&) = delete;
@@ -42,18 +43,18 @@ class CompactId {
     wipe();
     if (s.size() <= kInline) {
       std::memcpy(raw_, s.data(), s.size());
-      raw_[23] = static_cast<unsigned char>(s.size());
+      raw_[kLast] = static_cast<unsigned char>(s.size());
     } else {
       char* p = new char[s.size()];
       std::memcpy(p, s.data(), s.size());
       const auto n = static_cast<uint32_t>(s.size());
       std::memcpy(raw_, &p, sizeof p);
       std::memcpy(raw_ + 8, &n, sizeof n);
-      raw_[23] = kHeap;
+      raw_[kLast] = kHeap;
     }
   }
   std::string_view view() const noexcept {
-    if (raw_[23] != kHeap) return {reinterpret_cast<const char*>(raw_), raw_[23]};
+    if (raw_[kLast] != kHeap) return {reinterpret_cast<const char*>(raw_), raw_[kLast]};
     const char* p = nullptr;
     uint32_t n = 0;
     std::memcpy(&p, raw_, sizeof p);
@@ -62,7 +63,7 @@ class CompactId {
   }
   /// Zeroes the id's bytes (and frees a heap copy): nothing of it stays in memory.
   void wipe() noexcept {
-    if (raw_[23] == kHeap) {
+    if (raw_[kLast] == kHeap) {
       char* p = nullptr;
       uint32_t n = 0;
       std::memcpy(&p, raw_, sizeof p);
@@ -75,9 +76,12 @@ class CompactId {
     for (size_t i = 0; i < sizeof raw_; ++i) r[i] = 0;
   }
 
+  bool empty() const noexcept { return raw_[kLast] == 0; }
+
  private:
   static constexpr unsigned char kHeap = 0xFF;
-  unsigned char raw_[24] = {};
+  static constexpr size_t kLast = 19;  // length byte, or kHeap
+  unsigned char raw_[20] = {};
 };
 
 template <class T>
@@ -130,7 +134,6 @@ class FlatIdMap {
     }
     Entry& e = entry(n);
     e.hash = h;
-    e.live = true;
     e.value = T{};
     size_t p = h & (index_.size() - 1);
     while (index_[p] != 0) p = (p + 1) & (index_.size() - 1);
@@ -147,7 +150,6 @@ class FlatIdMap {
     Entry& e = entry(n);
     e.id.wipe();
     e.value = T{};
-    e.live = false;
     e.hash = free_head_;
     free_head_ = n + 1;
     --size_;
@@ -188,14 +190,14 @@ class FlatIdMap {
   void for_each(F&& f) const {
     for (size_t n = 0; n < used_; ++n) {
       const Entry& e = entry(static_cast<uint32_t>(n));
-      if (e.live) f(e.id.view(), e.value);
+      if (!e.id.empty()) f(e.id.view(), e.value);
     }
   }
   template <class F>
   void for_each(F&& f) {
     for (size_t n = 0; n < used_; ++n) {
       Entry& e = entry(static_cast<uint32_t>(n));
-      if (e.live) f(e.id.view(), e.value);
+      if (!e.id.empty()) f(e.id.view(), e.value);
     }
   }
 
@@ -206,9 +208,8 @@ class FlatIdMap {
 
  private:
   struct Entry {
-    uint32_t hash = 0;
-    bool live = false;
-    CompactId id;
+    uint32_t hash = 0;  // of the id; in an erased entry, the free-list link
+    CompactId id;       // empty in an erased entry
     T value{};
   };
   static constexpr size_t kNone = ~size_t{0};
