@@ -3,6 +3,7 @@
 #include "attune/engine.hpp"
 
 #include "profile_store.hpp"
+#include "snapshot_record.hpp"
 
 
 #include "attune/behavior/event.hpp"
@@ -69,9 +70,10 @@ enum Record : uint8_t {
 };
 
 constexpr uint32_t kSnapshotMagic = 0x4E455441;  // "ATEN"
-// Version 2 stores each profile zero-word packed (below); version 1 (plain profile bytes) is
-// still read.
-constexpr uint8_t kSnapshotVersion = 2;
+// Version 3 stores each profile as a compact record (snapshot_record.hpp: no per-profile magic,
+// behaviour detectors only when used), zero-word packed; versions 2 (Profile::serialize bytes,
+// zero-word packed) and 1 (plain Profile::serialize bytes) are still read.
+constexpr uint8_t kSnapshotVersion = 3;
 
 uint64_t splitmix64(uint64_t x) noexcept {
   x += 0x9E3779B97F4A7C15ULL;
@@ -557,7 +559,7 @@ struct Engine::Impl {
     ByteReader r(bytes);
     if (r.u32() != kSnapshotMagic) throw error(status::format_error, "not an engine snapshot");
     const uint8_t version = r.u8();
-    if (version != 1 && version != kSnapshotVersion)
+    if (version < 1 || version > kSnapshotVersion)
       throw error(status::version_mismatch, "engine snapshot version " + std::to_string(version) + " is not supported");
     decision_counter = r.u64();
     observation_counter = r.u64();
@@ -580,14 +582,19 @@ struct Engine::Impl {
     std::string raw;
     // Pre-size every shard's map so loading never rehashes.
     for (auto& sh : shards) sh.profiles.reserve(sh.profiles.size() + static_cast<size_t>(nprofiles / kShardCount) * 9 / 8 + 16);
+    std::string customer;
+    profile::Profile p;
     for (uint64_t i = 0; i < nprofiles; ++i) {
-      std::string customer;
       std::string_view record = r.bytes();
-      if (version >= 2) {
-        detail::unpack_zero_words(record, raw);
-        record = raw;
+      if (version >= 3) {
+        engine_detail::decode_snapshot_profile(record, raw, customer, p);
+      } else {
+        if (version == 2) {
+          detail::unpack_zero_words(record, raw);
+          record = raw;
+        }
+        p = profile::Profile::deserialize(record, customer);
       }
-      profile::Profile p = profile::Profile::deserialize(record, customer);
       Shard& sh = shard(customer);
       if (!sh.profiles.contains(customer)) sh.profiles.put(customer, p);
     }
@@ -614,18 +621,16 @@ struct Engine::Impl {
     ByteWriter count;
     count.u64(count_profiles());
     w.write(count.str());
-    // Profiles go straight into one buffer (u32 length + packed profile bytes each), handed to the
+    // Profiles go straight into one buffer (u32 length + packed v3 record each), handed to the
     // writer a megabyte at a time: no per-profile string.
     std::string buffer;
     buffer.reserve((1u << 20) + 4096);
     std::string raw;
     for (auto& s : shards) {
       s.profiles.for_each([&](std::string_view customer, const profile::Profile& p) {
-        raw.clear();
-        p.serialize_to(raw, customer);
         const size_t len_at = buffer.size();
         buffer.append(4, '\0');
-        detail::pack_zero_words(raw, buffer);
+        engine_detail::encode_snapshot_profile(buffer, raw, customer, p);
         const auto len = static_cast<uint32_t>(buffer.size() - len_at - 4);
         for (int i = 0; i < 4; ++i) buffer[len_at + static_cast<size_t>(i)] = static_cast<char>((len >> (8 * i)) & 0xFFu);
         if (buffer.size() >= (1u << 20)) {
@@ -815,8 +820,9 @@ struct Engine::Impl {
       }
       changed = true;
     }
-    if (consent->status(customer, ethics::Purpose::profiling, now) == ethics::ConsentStatus::expired &&
-        !allows(customer, ethics::Purpose::profiling, now)) {
+    // allows() first: it is the cheap check (no record copy) and true for almost every customer.
+    if (!allows(customer, ethics::Purpose::profiling, now) &&
+        consent->status(customer, ethics::Purpose::profiling, now) == ethics::ConsentStatus::expired) {
       p.clear_profiling();
       changed = true;
     }
