@@ -8,7 +8,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "attune/profile/snapshot.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
 
 using attune::engine_detail::ProfileStore;
 using attune::profile::Profile;
@@ -106,4 +113,36 @@ TEST_CASE("Engine: an empty store snapshots and restores; a forgotten id comes b
   auto e = attune::Engine::from_json(config);
   CHECK(e->customer_count() == 1);
   CHECK(e->profile("x", t + 5).observations == 0);
+}
+
+TEST_CASE("Engine: a version 2 snapshot still restores, and re-snapshots as version 3 with the same profiles",
+          "[engine][persistence]") {
+  // The engine_state fuzz seed is a version 2 snapshot payload (byte 0 is the harness's mode),
+  // written by the engine before format 3; it is wrapped in a snapshot file as the harness does.
+  std::ifstream in(std::string(ATTUNE_SOURCE_DIR) + "/tests/fuzz/corpus/engine_state/snapshot", std::ios::binary);
+  REQUIRE(in);
+  const std::string seed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(seed.size() > 6);
+  REQUIRE(seed.substr(1, 4) == "ATEN");
+  REQUIRE(seed[5] == 2);  // version 2
+  attune_test::TempDir tmp;
+  const std::string dir = tmp.file("state");
+  std::filesystem::create_directories(dir);
+  attune::profile::SnapshotWriteOptions o;
+  o.sync = false;
+  attune::profile::Snapshot::write(dir + "/snapshot-00000000000000000001.bin", 1,
+                                   [&](attune::profile::SnapshotWriter& w) { w.write(std::string_view(seed).substr(1)); }, o);
+  const std::string config = R"({"consent": {"allow_when_absent": ["emotion_inference", "personalization", "profiling"]},
+                                 "durability": "none", "state_dir": ")" + dir + R"("})";
+  std::vector<std::pair<std::string, std::string>> before;
+  {
+    auto e = attune::Engine::from_json(config);
+    REQUIRE(e->customer_count() > 0);
+    for (const char* c : {"alice", "bob", "carol", "dave", "erin", "c0", "c1", "c2", "c3"})
+      if (e->profile(c, 1'767'225'600'000).exists) before.emplace_back(c, e->export_profile(c));
+    REQUIRE_FALSE(before.empty());
+    e->snapshot();  // writes version 3
+  }
+  auto e = attune::Engine::from_json(config);
+  for (const auto& [c, bytes] : before) CHECK(e->export_profile(c) == bytes);
 }
