@@ -308,8 +308,17 @@ void ConsentRegistry::Store::release(uint32_t source) noexcept {
   free.push_back(source - 1);
 }
 
+namespace {
+bool expiring_grant(uint8_t flags) noexcept {
+  return (flags & (kPresent | kFlagGranted | kFlagExpiry)) == (kPresent | kFlagGranted | kFlagExpiry);
+}
+}  // namespace
+
 void ConsentRegistry::Store::release_all(const Packed& rec) noexcept {
-  for (const auto& p : rec.purposes) release(p.source);
+  for (const auto& p : rec.purposes) {
+    release(p.source);
+    if (expiring_grant(p.flags)) --expiring;
+  }
 }
 
 void ConsentRegistry::Store::repack(PackedPurpose& out, const PurposeConsent& c) {
@@ -323,6 +332,8 @@ void ConsentRegistry::Store::repack(PackedPurpose& out, const PurposeConsent& c)
     if (c.revoked_at_ms) put48(p.times[2], *c.revoked_at_ms);
   }
   release(out.source);
+  if (expiring_grant(out.flags)) --expiring;
+  if (expiring_grant(p.flags)) ++expiring;
   out = p;
 }
 
@@ -331,6 +342,7 @@ void ConsentRegistry::Store::swap(Store& o) noexcept {
   sources.swap(o.sources);
   index.swap(o.index);
   free.swap(o.free);
+  std::swap(expiring, o.expiring);
 }
 
 // ---- the registry ---------------------------------------------------------------------------
@@ -442,6 +454,11 @@ std::vector<std::string> ConsentRegistry::customers() const {
 size_t ConsentRegistry::size() const {
   std::shared_lock lock(mutex_);
   return store_.map.size();
+}
+
+size_t ConsentRegistry::expiring_grants() const {
+  std::shared_lock lock(mutex_);
+  return store_.expiring;
 }
 
 std::string ConsentRegistry::serialize() const {

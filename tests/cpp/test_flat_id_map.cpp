@@ -124,3 +124,31 @@ TEST_CASE("Consent sources are shared and dropped with their last customer", "[c
   for (const auto& id : r.customers()) REQUIRE(copy.record(id) == r.record(id));
   REQUIRE(copy.size() == 3);
 }
+
+TEST_CASE("Consent registry counts grants with an expiry through every change", "[consent]") {
+  using namespace attune::ethics;
+  ConsentRegistry r;
+  CHECK(r.expiring_grants() == 0);
+  r.grant("a", Purpose::profiling, 10, 20);
+  r.grant("a", Purpose::personalization, 10);
+  r.grant("b", Purpose::profiling, 10, 30);
+  CHECK(r.expiring_grants() == 2);
+  r.revoke("a", Purpose::profiling, 11);  // a revoked grant cannot lapse
+  CHECK(r.expiring_grants() == 1);
+  r.grant("a", Purpose::profiling, 12, 40);
+  r.grant("a", Purpose::profiling, 13);  // replaced by a grant without expiry
+  CHECK(r.expiring_grants() == 1);
+  r.grant("a", Purpose::emotion_inference, 14, 50);
+  CHECK(r.expiring_grants() == 2);
+  const std::string a = r.serialize_customer("a");
+  CHECK(r.forget("a"));
+  CHECK(r.expiring_grants() == 1);
+  r.deserialize_customer(a);  // restores a's expiring emotion grant
+  CHECK(r.expiring_grants() == 2);
+  ConsentRegistry copy;
+  copy.deserialize(r.serialize());
+  CHECK(copy.expiring_grants() == 2);
+  ConsentRegistry empty;
+  r.deserialize(empty.serialize());
+  CHECK(r.expiring_grants() == 0);
+}

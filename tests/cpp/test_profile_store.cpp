@@ -146,3 +146,34 @@ TEST_CASE("Engine: a version 2 snapshot still restores, and re-snapshots as vers
   auto e = attune::Engine::from_json(config);
   for (const auto& [c, bytes] : before) CHECK(e->export_profile(c) == bytes);
 }
+
+TEST_CASE("Engine: consent that expires between two snapshots is erased by the second", "[engine][persistence][consent]") {
+  // The snapshot's lapsed-consent sweep is skipped when no grant has an expiry (after a first
+  // full sweep); with one, the second snapshot must still erase the lapsed customer's emotion data.
+  attune_test::TempDir tmp;
+  const std::string config = R"({"seed": 4, "durability": "none", "state_dir": ")" + tmp.file("state") + R"("})";
+  const int64_t t = 1'767'225'600'000, minute = 60'000;
+  auto holds_emotion = [](const std::string& bytes) {
+    std::string id;
+    const Profile p = Profile::deserialize(bytes, id);
+    for (size_t s = 0; s < attune::kStateCount; ++s)
+      if (p.memory.weight[s] != 0) return true;
+    return p.last_valence != 0 || p.last_arousal != 0;
+  };
+  {
+    auto e = attune::Engine::from_json(config);
+    for (const char* purpose : {"emotion_inference", "personalization", "profiling"}) {
+      e->consent("x", purpose, true, t, t + 30 * minute);
+      e->consent("y", purpose, true, t);
+    }
+    e->observe_text("x", attune::Channel::chat, "I am so angry, this is the third time it broke", t + 1);
+    e->observe_text("y", attune::Channel::chat, "I am so angry, this is the third time it broke", t + 1);
+    e->snapshot();  // first sweep: x still has consent
+    CHECK(holds_emotion(e->export_profile("x")));
+    e->observe_text("y", attune::Channel::chat, "thanks, that fixed it", t + 60 * minute);  // clock past x's expiry
+    e->snapshot();
+  }
+  auto e = attune::Engine::from_json(config);
+  CHECK_FALSE(holds_emotion(e->export_profile("x")));
+  CHECK(holds_emotion(e->export_profile("y")));
+}

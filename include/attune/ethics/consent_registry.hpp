@@ -146,6 +146,9 @@ class ConsentRegistry {
   std::vector<std::string> customers() const;
   /// Number of customers with at least one record.
   size_t size() const;
+  /// Number of (customer, purpose) grants with an expiry, in force or not (0: no consent can lapse
+  /// with time alone, so callers can skip sweeping for lapsed consent).
+  size_t expiring_grants() const;
   const Defaults& defaults() const noexcept { return defaults_; }
 
   /// The whole registry as bytes (format in docs/ethics-rules.md).
@@ -184,6 +187,7 @@ class ConsentRegistry {
     std::vector<std::unique_ptr<Source>> sources;           // index + 1 is a PackedPurpose::source
     std::unordered_map<std::string_view, uint32_t> index;  // views into sources
     std::vector<uint32_t> free;                             // unused indices of sources
+    size_t expiring = 0;                                    // purposes granted with an expiry
 
     PurposeConsent unpack(const PackedPurpose& p) const;
     ConsentRecord unpack(const Packed& rec) const;
