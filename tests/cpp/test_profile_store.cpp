@@ -117,9 +117,10 @@ TEST_CASE("Engine: an empty store snapshots and restores; a forgotten id comes b
 
 TEST_CASE("Engine: a version 2 snapshot still restores, and re-snapshots as version 3 with the same profiles",
           "[engine][persistence]") {
-  // The engine_state fuzz seed is a version 2 snapshot payload (byte 0 is the harness's mode),
-  // written by the engine before format 3; it is wrapped in a snapshot file as the harness does.
-  std::ifstream in(std::string(ATTUNE_SOURCE_DIR) + "/tests/fuzz/corpus/engine_state/snapshot", std::ios::binary);
+  // tests/data/engine_snapshot_v2.payload: a version 2 snapshot payload written by the engine
+  // before format 3 (a copy of the engine_state fuzz seed of then; byte 0 is the fuzz harness's
+  // mode), wrapped in a snapshot file as the harness does.
+  std::ifstream in(std::string(ATTUNE_SOURCE_DIR) + "/tests/data/engine_snapshot_v2.payload", std::ios::binary);
   REQUIRE(in);
   const std::string seed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(seed.size() > 6);
