@@ -479,7 +479,27 @@ std::string ConsentRegistry::serialize() const {
   });
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   w.u32(static_cast<uint32_t>(entries.size()));
-  for (const auto& [id, rec] : entries) write_customer(w, id, store_.unpack(*rec));
+  // Written from the packed records (no ConsentRecord with its strings per customer): the same
+  // bytes as write_customer(w, id, store_.unpack(*rec)), which serialize_customer uses.
+  for (const auto& [id, rec] : entries) {
+    w.u16(static_cast<uint16_t>(id.size()));
+    w.bytes(id);
+    uint8_t count = 0;
+    for (const auto& p : rec->purposes) count = static_cast<uint8_t>(count + ((p.flags & kPresent) ? 1 : 0));
+    w.u8(count);
+    for (size_t i = 0; i < kPurposeCount; ++i) {
+      const PackedPurpose& p = rec->purposes[i];
+      if (!(p.flags & kPresent)) continue;
+      w.u8(static_cast<uint8_t>(i));
+      w.u8(static_cast<uint8_t>(p.flags & (kFlagGranted | kFlagExpiry | kFlagRevoked)));
+      w.i64(get48(p.times[0]));
+      if (p.flags & kFlagExpiry) w.i64(get48(p.times[1]));
+      if (p.flags & kFlagRevoked) w.i64(get48(p.times[2]));
+      const std::string_view source = p.source ? std::string_view(store_.sources[p.source - 1]->text) : std::string_view();
+      w.u8(static_cast<uint8_t>(source.size()));
+      w.bytes(source);
+    }
+  }
   lock.unlock();
   return w.finish();
 }

@@ -152,3 +152,21 @@ TEST_CASE("Consent registry counts grants with an expiry through every change", 
   r.deserialize(empty.serialize());
   CHECK(r.expiring_grants() == 0);
 }
+
+TEST_CASE("Consent registry: the whole-registry entry of a customer is its customer blob's entry", "[consent]") {
+  // serialize() writes entries straight from the packed records, serialize_customer() through a
+  // ConsentRecord: the bytes must agree. Registry blob: 8 bytes of header, u32 count, entries,
+  // CRC; customer blob: 8 bytes of header, the entry, CRC.
+  using namespace attune::ethics;
+  ConsentRegistry r;
+  r.grant("cust", Purpose::profiling, 1000, 5000, "banner_v3");
+  r.revoke("cust", Purpose::emotion_inference, 2000, "call");
+  r.grant("cust", Purpose::personalization, kMaxTimeMs - 10);
+  const std::string whole = r.serialize(), one = r.serialize_customer("cust");
+  CHECK(whole.substr(12, whole.size() - 16) == one.substr(8, one.size() - 12));
+  r.revoke("never-granted", Purpose::profiling, 3000);
+  ConsentRegistry copy;
+  copy.deserialize(r.serialize());
+  CHECK(copy.record("never-granted") == r.record("never-granted"));
+  CHECK(copy.record("cust") == r.record("cust"));
+}
