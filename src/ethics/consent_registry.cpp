@@ -237,11 +237,115 @@ bool ConsentRecord::empty() const noexcept {
   return std::none_of(purposes.begin(), purposes.end(), [](const PurposeConsent& p) { return p.present; });
 }
 
-void ConsentRegistry::insert_or_assign(Map& map, std::string_view id, const ConsentRecord& rec) {
-  auto it = map.find(probe(id));
-  if (it != map.end()) it->second = rec;
-  else map.emplace(stored(id), rec);
+// ---- compact storage ------------------------------------------------------------------------
+
+namespace {
+constexpr uint8_t kPresent = 8;  // with kFlagGranted, kFlagExpiry, kFlagRevoked
+
+void put48(uint8_t (&b)[6], int64_t v) noexcept {
+  const auto u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<uint8_t>((u >> (8 * i)) & 0xFFu);
 }
+int64_t get48(const uint8_t (&b)[6]) noexcept {
+  uint64_t u = 0;
+  for (int i = 0; i < 6; ++i) u |= uint64_t{b[i]} << (8 * i);
+  return static_cast<int64_t>(u);
+}
+}  // namespace
+
+PurposeConsent ConsentRegistry::Store::unpack(const PackedPurpose& p) const {
+  PurposeConsent c;
+  if (!(p.flags & kPresent)) return c;
+  c.present = true;
+  c.granted = (p.flags & kFlagGranted) != 0;
+  c.granted_at_ms = get48(p.times[0]);
+  if (p.flags & kFlagExpiry) c.expires_at_ms = get48(p.times[1]);
+  if (p.flags & kFlagRevoked) c.revoked_at_ms = get48(p.times[2]);
+  if (p.source != 0) c.source = sources[p.source - 1]->text;
+  return c;
+}
+
+ConsentRecord ConsentRegistry::Store::unpack(const Packed& rec) const {
+  ConsentRecord r;
+  for (size_t i = 0; i < kPurposeCount; ++i) r.purposes[i] = unpack(rec.purposes[i]);
+  return r;
+}
+
+uint32_t ConsentRegistry::Store::intern(std::string_view source) {
+  if (source.empty()) return 0;
+  auto it = index.find(source);
+  if (it != index.end()) {
+    ++sources[it->second]->refs;
+    return it->second + 1;
+  }
+  auto fresh = std::make_unique<Source>();
+  fresh->text.assign(source.data(), source.size());
+  fresh->refs = 1;
+  uint32_t i;
+  if (!free.empty()) {
+    i = free.back();
+    index.emplace(fresh->text, i);
+    free.pop_back();
+    sources[i] = std::move(fresh);
+  } else {
+    sources.reserve(sources.size() + 1);
+    free.reserve(sources.size() + 1);  // release() never allocates
+    i = static_cast<uint32_t>(sources.size());
+    index.emplace(fresh->text, i);
+    sources.push_back(std::move(fresh));
+  }
+  return i + 1;
+}
+
+void ConsentRegistry::Store::release(uint32_t source) noexcept {
+  if (source == 0) return;
+  Source& s = *sources[source - 1];
+  if (--s.refs != 0) return;
+  index.erase(std::string_view(s.text));
+  volatile char* v = s.text.data();
+  for (size_t k = 0; k < s.text.size(); ++k) v[k] = 0;  // a source may name the customer
+  sources[source - 1].reset();
+  free.push_back(source - 1);
+}
+
+namespace {
+bool expiring_grant(uint8_t flags) noexcept {
+  return (flags & (kPresent | kFlagGranted | kFlagExpiry)) == (kPresent | kFlagGranted | kFlagExpiry);
+}
+}  // namespace
+
+void ConsentRegistry::Store::release_all(const Packed& rec) noexcept {
+  for (const auto& p : rec.purposes) {
+    release(p.source);
+    if (expiring_grant(p.flags)) --expiring;
+  }
+}
+
+void ConsentRegistry::Store::repack(PackedPurpose& out, const PurposeConsent& c) {
+  PackedPurpose p;
+  p.source = intern(c.source);  // the only step that can throw: `out` is untouched then
+  if (c.present) {
+    p.flags = static_cast<uint8_t>(kPresent | (c.granted ? kFlagGranted : 0) | (c.expires_at_ms ? kFlagExpiry : 0) |
+                                   (c.revoked_at_ms ? kFlagRevoked : 0));
+    put48(p.times[0], c.granted_at_ms);
+    if (c.expires_at_ms) put48(p.times[1], *c.expires_at_ms);
+    if (c.revoked_at_ms) put48(p.times[2], *c.revoked_at_ms);
+  }
+  release(out.source);
+  if (expiring_grant(out.flags)) --expiring;
+  if (expiring_grant(p.flags)) ++expiring;
+  out = p;
+}
+
+void ConsentRegistry::Store::swap(Store& o) noexcept {
+  map.swap(o.map);
+  sources.swap(o.sources);
+  index.swap(o.index);
+  free.swap(o.free);
+  std::swap(expiring, o.expiring);
+}
+
+// ---- the registry ---------------------------------------------------------------------------
 
 void ConsentRegistry::grant(std::string_view customer, Purpose purpose, int64_t granted_at_ms,
                             std::optional<int64_t> expires_at_ms, std::string_view source) {
@@ -263,9 +367,13 @@ void ConsentRegistry::grant(std::string_view customer, Purpose purpose, int64_t 
   p.expires_at_ms = expires_at_ms;
   p.source = std::string(source);
   std::unique_lock lock(mutex_);
-  auto it = map_.find(probe(customer));
-  if (it == map_.end()) it = map_.emplace(stored(customer), ConsentRecord{}).first;
-  it->second[purpose] = std::move(p);
+  auto [rec, inserted] = store_.map.try_emplace(customer);
+  try {
+    store_.repack(rec->purposes[static_cast<size_t>(purpose)], p);
+  } catch (...) {
+    if (inserted) store_.map.erase(customer);
+    throw;
+  }
 }
 
 bool ConsentRegistry::revoke(std::string_view customer, Purpose purpose, int64_t revoked_at_ms, std::string_view source) {
@@ -273,26 +381,34 @@ bool ConsentRegistry::revoke(std::string_view customer, Purpose purpose, int64_t
   if (static_cast<size_t>(purpose) >= kPurposeCount) throw invalid_argument("unknown consent purpose");
   require_time(revoked_at_ms, "revoked_at_ms");
   require_source(source);
-  std::string src(source);
   std::unique_lock lock(mutex_);
-  auto it = map_.find(probe(customer));
-  if (it == map_.end()) it = map_.emplace(stored(customer), ConsentRecord{}).first;
-  PurposeConsent& p = it->second[purpose];
+  auto [rec, inserted] = store_.map.try_emplace(customer);
+  PackedPurpose& packed = rec->purposes[static_cast<size_t>(purpose)];
+  PurposeConsent p = store_.unpack(packed);
   // "In force" is judged at the revocation time: active or not yet started.
   const ConsentStatus before = p.status_at(revoked_at_ms);
   const bool was_in_force = before == ConsentStatus::active || before == ConsentStatus::pending;
   p.present = true;
   p.granted = false;
   p.revoked_at_ms = revoked_at_ms;
-  p.source = std::move(src);
+  p.source = std::string(source);
   // granted_at_ms / expires_at_ms keep the revoked grant's values for the audit trail.
+  try {
+    store_.repack(packed, p);
+  } catch (...) {
+    if (inserted) store_.map.erase(customer);
+    throw;
+  }
   return was_in_force;
 }
 
 bool ConsentRegistry::forget(std::string_view customer) {
   require_customer(customer);
   std::unique_lock lock(mutex_);
-  return map_.erase(probe(customer)) > 0;
+  const Packed* rec = store_.map.find(customer);
+  if (!rec) return false;
+  store_.release_all(*rec);
+  return store_.map.erase(customer);
 }
 
 bool ConsentRegistry::allows(std::string_view customer, Purpose purpose, int64_t now_ms) const {
@@ -300,9 +416,12 @@ bool ConsentRegistry::allows(std::string_view customer, Purpose purpose, int64_t
   if (static_cast<size_t>(purpose) >= kPurposeCount) throw invalid_argument("unknown consent purpose");
   require_time(now_ms, "now_ms");
   std::shared_lock lock(mutex_);
-  auto it = map_.find(probe(customer));
-  if (it == map_.end() || !it->second[purpose].present) return defaults_.allow_when_absent[static_cast<size_t>(purpose)];
-  return it->second[purpose].status_at(now_ms) == ConsentStatus::active;
+  const Packed* rec = store_.map.find(customer);
+  const PackedPurpose* p = rec ? &rec->purposes[static_cast<size_t>(purpose)] : nullptr;
+  if (!p || !(p->flags & kPresent)) return defaults_.allow_when_absent[static_cast<size_t>(purpose)];
+  // status_at without unpacking the source: active = granted, started, not expired.
+  if (!(p->flags & kFlagGranted) || now_ms < get48(p->times[0])) return false;
+  return !(p->flags & kFlagExpiry) || now_ms < get48(p->times[1]);
 }
 
 ConsentStatus ConsentRegistry::status(std::string_view customer, Purpose purpose, int64_t now_ms) const {
@@ -310,23 +429,23 @@ ConsentStatus ConsentRegistry::status(std::string_view customer, Purpose purpose
   if (static_cast<size_t>(purpose) >= kPurposeCount) throw invalid_argument("unknown consent purpose");
   require_time(now_ms, "now_ms");
   std::shared_lock lock(mutex_);
-  auto it = map_.find(probe(customer));
-  return it == map_.end() ? ConsentStatus::none : it->second[purpose].status_at(now_ms);
+  const Packed* rec = store_.map.find(customer);
+  return rec ? store_.unpack(rec->purposes[static_cast<size_t>(purpose)]).status_at(now_ms) : ConsentStatus::none;
 }
 
 ConsentRecord ConsentRegistry::record(std::string_view customer) const {
   require_customer(customer);
   std::shared_lock lock(mutex_);
-  auto it = map_.find(probe(customer));
-  return it == map_.end() ? ConsentRecord{} : it->second;
+  const Packed* rec = store_.map.find(customer);
+  return rec ? store_.unpack(*rec) : ConsentRecord{};
 }
 
 std::vector<std::string> ConsentRegistry::customers() const {
   std::vector<std::string> ids;
   {
     std::shared_lock lock(mutex_);
-    ids.reserve(map_.size());
-    for (const auto& kv : map_) ids.emplace_back(kv.first.view());
+    ids.reserve(store_.map.size());
+    store_.map.for_each([&](std::string_view id, const Packed&) { ids.emplace_back(id); });
   }
   std::sort(ids.begin(), ids.end());
   return ids;
@@ -334,7 +453,12 @@ std::vector<std::string> ConsentRegistry::customers() const {
 
 size_t ConsentRegistry::size() const {
   std::shared_lock lock(mutex_);
-  return map_.size();
+  return store_.map.size();
+}
+
+size_t ConsentRegistry::expiring_grants() const {
+  std::shared_lock lock(mutex_);
+  return store_.expiring;
 }
 
 std::string ConsentRegistry::serialize() const {
@@ -344,13 +468,38 @@ std::string ConsentRegistry::serialize() const {
   w.u8(kKindRegistry);
   w.u8(0);
   std::shared_lock lock(mutex_);
-  std::vector<const Map::value_type*> entries;
-  entries.reserve(map_.size());
-  for (const auto& kv : map_)
-    if (!kv.second.empty()) entries.push_back(&kv);
-  std::sort(entries.begin(), entries.end(), [](auto* a, auto* b) { return a->first.view() < b->first.view(); });
+  std::vector<std::pair<std::string_view, const Packed*>> entries;
+  entries.reserve(store_.map.size());
+  store_.map.for_each([&](std::string_view id, const Packed& rec) {
+    for (const auto& p : rec.purposes)
+      if (p.flags & kPresent) {
+        entries.emplace_back(id, &rec);
+        break;
+      }
+  });
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   w.u32(static_cast<uint32_t>(entries.size()));
-  for (const auto* e : entries) write_customer(w, e->first.view(), e->second);
+  // Written from the packed records (no ConsentRecord with its strings per customer): the same
+  // bytes as write_customer(w, id, store_.unpack(*rec)), which serialize_customer uses.
+  for (const auto& [id, rec] : entries) {
+    w.u16(static_cast<uint16_t>(id.size()));
+    w.bytes(id);
+    uint8_t count = 0;
+    for (const auto& p : rec->purposes) count = static_cast<uint8_t>(count + ((p.flags & kPresent) ? 1 : 0));
+    w.u8(count);
+    for (size_t i = 0; i < kPurposeCount; ++i) {
+      const PackedPurpose& p = rec->purposes[i];
+      if (!(p.flags & kPresent)) continue;
+      w.u8(static_cast<uint8_t>(i));
+      w.u8(static_cast<uint8_t>(p.flags & (kFlagGranted | kFlagExpiry | kFlagRevoked)));
+      w.i64(get48(p.times[0]));
+      if (p.flags & kFlagExpiry) w.i64(get48(p.times[1]));
+      if (p.flags & kFlagRevoked) w.i64(get48(p.times[2]));
+      const std::string_view source = p.source ? std::string_view(store_.sources[p.source - 1]->text) : std::string_view();
+      w.u8(static_cast<uint8_t>(source.size()));
+      w.bytes(source);
+    }
+  }
   lock.unlock();
   return w.finish();
 }
@@ -360,19 +509,20 @@ void ConsentRegistry::deserialize(std::string_view bytes) {
   const uint32_t count = r.u32();
   // Every customer needs at least 4 bytes, so an absurd count is caught before reserving.
   if (count > r.remaining() / 4) corrupt("customer count " + std::to_string(count) + " exceeds the data");
-  Map fresh;
-  fresh.reserve(count);
+  Store fresh;
+  fresh.map.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     ConsentRecord rec;
     std::string id = read_customer(r, rec);
     if (rec.empty()) corrupt("customer '" + id + "' has no records");
-    if (fresh.count(probe(id))) corrupt("customer '" + id + "' listed twice");
-    fresh.emplace(stored(id), std::move(rec));
+    auto [packed, inserted] = fresh.map.try_emplace(id);
+    if (!inserted) corrupt("customer '" + id + "' listed twice");
+    for (size_t k = 0; k < kPurposeCount; ++k) fresh.repack(packed->purposes[k], rec.purposes[k]);
   }
   if (r.remaining() != 0) corrupt("trailing bytes");
   std::unique_lock lock(mutex_);
-  map_.swap(fresh);
-  lock.unlock();  // the old map is destroyed outside the lock
+  store_.swap(fresh);
+  lock.unlock();  // the old records are destroyed outside the lock
 }
 
 std::string ConsentRegistry::serialize_customer(std::string_view customer) const {
@@ -392,8 +542,31 @@ std::string ConsentRegistry::deserialize_customer(std::string_view bytes) {
   std::string id = read_customer(r, rec);
   if (r.remaining() != 0) corrupt("trailing bytes");
   std::unique_lock lock(mutex_);
-  if (rec.empty()) map_.erase(probe(id));
-  else insert_or_assign(map_, id, rec);
+  Packed* old = store_.map.find(id);
+  if (rec.empty()) {
+    if (old) {
+      store_.release_all(*old);
+      store_.map.erase(id);
+    }
+    return id;
+  }
+  // Pack into a scratch record first (references taken), then swap it in: no half-updated record.
+  Packed fresh;
+  try {
+    for (size_t k = 0; k < kPurposeCount; ++k) store_.repack(fresh.purposes[k], rec.purposes[k]);
+  } catch (...) {
+    store_.release_all(fresh);
+    throw;
+  }
+  Packed* slot = old;
+  try {
+    if (!slot) slot = store_.map.try_emplace(id).first;
+  } catch (...) {
+    store_.release_all(fresh);
+    throw;
+  }
+  store_.release_all(*slot);
+  *slot = fresh;
   return id;
 }
 

@@ -185,6 +185,39 @@ struct Bytes {  // little-endian reader of the engine's records
   }
 };
 
+// A snapshot version 3 profile record (unpacked; docs/persistence.md, "Engine snapshot"), read
+// independently of the engine: the customer id and whether any emotion datum is non-zero.
+inline bool v3_record_holds_emotion(std::string_view raw, std::string& customer) {
+  Bytes r{raw};
+  const auto id_len = static_cast<size_t>(r.uint(2));
+  r.need(id_len);
+  customer = std::string(raw.substr(r.pos, id_len));
+  r.pos += id_len;
+  r.uint(1);  // flags
+  auto f32 = [&r] {
+    const auto bits = static_cast<uint32_t>(r.uint(4));
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  };
+  bool emotion = false;
+  for (size_t k = 0; k < 2 * attune::kStateCount; ++k) emotion |= f32() != 0;  // evidence, weight
+  r.uint(8);                                                // memory time
+  for (int k = 0; k < 4; ++k) f32();                        // trust
+  r.uint(8);
+  r.bytes();                                                // baseline
+  r.need(4 * 20);                                           // recent decisions
+  r.pos += 4 * 20;
+  for (int k = 0; k < 3; ++k) r.uint(8);                    // nonce, created, last seen
+  emotion |= r.uint(8) != 0;                                // frustration peak time
+  emotion |= f32() != 0;                                    // frustration peak
+  emotion |= f32() != 0;                                    // distress
+  emotion |= r.uint(8) != 0;                                // distress time
+  emotion |= f32() != 0;                                    // valence
+  emotion |= f32() != 0;                                    // arousal
+  return emotion;
+}
+
 struct PendingSeen {
   std::string customer;
   bool has_states = false;
@@ -374,6 +407,10 @@ inline SnapshotSeen read_snapshot(const std::string& dir) {
     if (version >= 2) {
       attune::detail::unpack_zero_words(stored, raw);
       stored = raw;
+    }
+    if (version >= 3) {
+      if (v3_record_holds_emotion(stored, customer)) out.emotion_profiles.push_back(customer);
+      continue;
     }
     const auto p = attune::profile::Profile::deserialize(stored, customer);
     if (holds_emotion(p)) out.emotion_profiles.push_back(customer);

@@ -41,9 +41,12 @@
 // never leaves a half-replaced registry.
 #pragma once
 
+#include "attune/detail/flat_id_map.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -143,6 +146,9 @@ class ConsentRegistry {
   std::vector<std::string> customers() const;
   /// Number of customers with at least one record.
   size_t size() const;
+  /// Number of (customer, purpose) grants with an expiry, in force or not (0: no consent can lapse
+  /// with time alone, so callers can skip sweeping for lapsed consent).
+  size_t expiring_grants() const;
   const Defaults& defaults() const noexcept { return defaults_; }
 
   /// The whole registry as bytes (format in docs/ethics-rules.md).
@@ -157,27 +163,45 @@ class ConsentRegistry {
   std::string deserialize_customer(std::string_view bytes);
 
  private:
-  // Lookups by string_view without allocating: C++17 unordered_map has no heterogeneous lookup,
-  // so the key type hashes and compares as a view and owns its bytes only when stored.
-  struct Key {
-    std::string owned;     // set for stored keys (ids are never empty)
-    std::string_view ext;  // set for lookup probes; never stored
-    std::string_view view() const noexcept { return owned.empty() ? ext : std::string_view(owned); }
+  // Stored compactly (about 110 bytes per customer with the id and the index, instead of ~320
+  // with a std::unordered_map node, std::optional times and a std::string source per purpose):
+  // times as 48-bit values (kMaxTimeMs < 2^48), flags, and the source as a number in a table of
+  // distinct sources. Sources are reference-counted: forget() drops the customer's references and
+  // a source no customer uses any more is erased with its bytes, so nothing of a forgotten
+  // customer stays behind.
+  struct PackedPurpose {
+    uint32_t source = 0;       // 0: empty source, else index + 1 in Store::sources
+    uint8_t flags = 0;    // present, granted, has expiry, has revocation
+    uint8_t times[3][6] = {};  // granted_at, expires_at, revoked_at (48-bit little-endian)
   };
-  struct KeyHash {
-    size_t operator()(const Key& k) const noexcept { return std::hash<std::string_view>()(k.view()); }
+  struct Packed {
+    std::array<PackedPurpose, kPurposeCount> purposes{};
   };
-  struct KeyEq {
-    bool operator()(const Key& a, const Key& b) const noexcept { return a.view() == b.view(); }
+  struct Source {
+    std::string text;
+    uint32_t refs = 0;
   };
-  using Map = std::unordered_map<Key, ConsentRecord, KeyHash, KeyEq>;
-  static Key probe(std::string_view id) { return Key{std::string(), id}; }
-  static Key stored(std::string_view id) { return Key{std::string(id), std::string_view()}; }
-  static void insert_or_assign(Map& map, std::string_view id, const ConsentRecord& rec);
+  // The records and the source table they refer to (swapped as a whole by deserialize()).
+  struct Store {
+    detail::FlatIdMap<Packed> map;
+    std::vector<std::unique_ptr<Source>> sources;           // index + 1 is a PackedPurpose::source
+    std::unordered_map<std::string_view, uint32_t> index;  // views into sources
+    std::vector<uint32_t> free;                             // unused indices of sources
+    size_t expiring = 0;                                    // purposes granted with an expiry
+
+    PurposeConsent unpack(const PackedPurpose& p) const;
+    ConsentRecord unpack(const Packed& rec) const;
+    // Packs `c` into `out`, taking a reference on its source and dropping the one `out` held.
+    void repack(PackedPurpose& out, const PurposeConsent& c);
+    uint32_t intern(std::string_view source);
+    void release(uint32_t source) noexcept;
+    void release_all(const Packed& rec) noexcept;
+    void swap(Store& o) noexcept;
+  };
 
   Defaults defaults_;
   mutable std::shared_mutex mutex_;
-  Map map_;
+  Store store_;
 };
 
 }  // namespace attune::ethics

@@ -10,8 +10,9 @@
 //     periods) and cached last scores for the profile view;
 //   - a random pseudonym nonce: audit-log pseudonyms are HMAC(salt, id + nonce), so erasing the
 //     profile (and its nonce) makes the customer's past audit lines unlinkable to them.
-// Size: 512 bytes in memory (sizeof); bench_engine's bytes_per_customer gives the store total
-// (about 910 bytes per customer with its consent record and map nodes; docs/engine.md).
+// Size: 512 bytes in memory (sizeof), of which ProfileCore 344; the engine's store keeps a
+// customer without behavioural events in ~390 bytes and bench_engine's bytes_per_customer gives
+// the store total with the consent record (docs/engine.md, Memory).
 // Serialization: versioned little-endian bytes (serialize/deserialize), used by snapshots, the
 // journal and export/import. Not thread-safe: the ProfileStore guards each profile.
 #pragma once
@@ -44,15 +45,15 @@ struct RecentDecision {
   uint16_t variant = 0;  ///< variant index in the slot
 };
 
-struct Profile {
+/// Everything of a Profile but the two session-behaviour detectors (hesitation, engagement),
+/// which only customers with behavioural events use: the engine's store keeps this part inline
+/// and the detectors out of line, only for customers that have them (docs/engine.md, Memory).
+struct ProfileCore {
   static constexpr size_t kRecentDecisions = 4;
-  static constexpr uint8_t kFormatVersion = 1;
 
   StateMemory memory;
   TrustTrajectory trust;
   behavior::Baseline baseline;
-  behavior::HesitationDetector hesitation;
-  behavior::EngagementMonitor engagement;
   std::array<RecentDecision, kRecentDecisions> recent{};
 
   uint64_t pseudonym_nonce = 0;
@@ -72,6 +73,13 @@ struct Profile {
   uint32_t positive_rewards = 0;    ///< rewards >= 0.5
   uint8_t channels_seen = 0;        ///< bit set of Channel
   uint8_t last_channel = 0;
+};
+
+struct Profile : ProfileCore {
+  static constexpr uint8_t kFormatVersion = 1;
+
+  behavior::HesitationDetector hesitation;
+  behavior::EngagementMonitor engagement;
 
   /// Remember a decision (oldest entry replaced).
   void add_decision(uint64_t id, int64_t time_ms, uint16_t slot, uint16_t variant) noexcept;
