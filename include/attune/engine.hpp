@@ -36,9 +36,10 @@
 // Errors: bad input throws attune::invalid_argument (unknown customer, decision or observation id;
 // duplicate reward; NaN or out-of-range values; malformed UTF-8, JSON or events; over-long text)
 // and changes no state. attune::error for I/O and corrupt state files: a call that fails while
-// writing its journal record (io_error, e.g. a full disk) is not acknowledged. Its effect may be
-// visible in this process until it restarts, and is then gone; the journal itself stays intact
-// (a partial record is truncated away), so a host can retry the call or stop the engine.
+// writing its journal record (io_error, e.g. a full disk) is not acknowledged: its effect may
+// stay in memory (and reach the disk with a later record of the same customer) or be lost at a
+// restart. The journal itself stays intact (a partial record is truncated away); a host that
+// needs certainty repeats the call once the disk is healthy (consent and forget are idempotent).
 //
 // Thread-safety: every member function may be called concurrently, for different customers and
 // for the same customer. Calls on one customer are linearizable (a per-customer lock); learning
