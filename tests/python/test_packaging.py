@@ -6,7 +6,7 @@ the build directory under the source tree's build/ and take seconds). ATTUNE_SKI
 Under ctest (ATTUNE_BINARY_DIR names the build tree that already built the module) pip builds in
 that tree (ATTUNE_PIP_USE_BUILD) instead of compiling the whole core a second time, which took
 several minutes of the test command on a clean clone; the stand-alone configuration pip would
-otherwise use is still configured and its module build planned (cmake + ninja -n).
+otherwise use is still configured and its module build planned (cmake, ninja -t commands).
 ATTUNE_PIP_FULL_BUILD=1 makes pip compile from scratch as a user's `pip install .` does.
 """
 
@@ -109,8 +109,8 @@ def test_pip_install_into_venv_and_target(tmp_path):
               "-DATTUNE_BUILD_PYTHON=ON", "-DATTUNE_BUILD_TESTS=OFF", "-DATTUNE_BUILD_TOOLS=OFF",
               "-DATTUNE_BUILD_BENCHMARKS=OFF", "-DATTUNE_BUILD_EXAMPLES=OFF", f"-DPython_EXECUTABLE={python}"],
              timeout=300, cwd=elsewhere, env=env)
-        plan = _run(["ninja", "-C", str(cfg), "-n", "attune_python"], timeout=120, cwd=elsewhere, env=env)
-        assert "_attune" in plan, plan[-2000:]
+        plan = _run(["ninja", "-C", str(cfg), "-t", "commands", "attune_python"], timeout=120, cwd=elsewhere, env=env)
+        assert "_attune" in plan and "/src/" in plan and "/bindings/python/" in plan, plan[-2000:]
 
     # 1. A venv that sees Debian's numpy/pandas; --no-index proves nothing is downloaded.
     _run([str(venv / "bin" / "pip"), "install", "--no-build-isolation", "--no-index", str(ROOT)],
