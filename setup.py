@@ -10,7 +10,11 @@ Environment knobs (all optional):
   ATTUNE_JOBS             parallel compile jobs (default 2; the build machines are small);
   ATTUNE_PIP_BUILD_DIR    CMake build directory to use (default: setuptools' build_temp, kept
                           between runs so a reinstall only recompiles what changed);
-  ATTUNE_CMAKE_ARGS       extra arguments for the CMake configure step (split on whitespace).
+  ATTUNE_CMAKE_ARGS       extra arguments for the CMake configure step (split on whitespace);
+  ATTUNE_PIP_USE_BUILD    an already configured build tree with ATTUNE_BUILD_PYTHON=ON (such as
+                          scripts/build's build/): the module is built there as that tree is
+                          configured, without a configure step, so its options stay as they are
+                          and pip compiles nothing that tree has already compiled.
 """
 
 import os
@@ -57,8 +61,14 @@ class CMakeBuild(build_ext):
         super().run()
 
     def build_extension(self, ext):
-        build_dir = Path(os.environ.get("ATTUNE_PIP_BUILD_DIR") or (Path(self.build_temp) / "cmake")).resolve()
-        build_dir.mkdir(parents=True, exist_ok=True)
+        reuse = os.environ.get("ATTUNE_PIP_USE_BUILD")
+        if reuse:
+            build_dir = Path(reuse).resolve()
+            if not (build_dir / "CMakeCache.txt").is_file():
+                raise RuntimeError(f"ATTUNE_PIP_USE_BUILD={reuse} is not a configured CMake build tree")
+        else:
+            build_dir = Path(os.environ.get("ATTUNE_PIP_BUILD_DIR") or (Path(self.build_temp) / "cmake")).resolve()
+            build_dir.mkdir(parents=True, exist_ok=True)
         configure = [
             "cmake", "-S", str(ROOT), "-B", str(build_dir), "-G", "Ninja",
             "-DCMAKE_BUILD_TYPE=Release",
@@ -68,7 +78,8 @@ class CMakeBuild(build_ext):
             f"-DPython_EXECUTABLE={sys.executable}",
         ] + os.environ.get("ATTUNE_CMAKE_ARGS", "").split()
         jobs = os.environ.get("ATTUNE_JOBS", "2")
-        subprocess.run(configure, check=True)
+        if not reuse:
+            subprocess.run(configure, check=True)
         subprocess.run(["cmake", "--build", str(build_dir), "--target", "attune_python", "-j", jobs], check=True)
 
         built = sorted((build_dir / "python" / "attune").glob("_attune*.so"))

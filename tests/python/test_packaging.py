@@ -3,6 +3,11 @@ installed package works from any directory with its bundled models.
 
 Slow: pip runs CMake to compile the module (the first run compiles the core; later runs reuse
 the build directory under the source tree's build/ and take seconds). ATTUNE_SKIP_SLOW=1 skips.
+Under ctest (ATTUNE_BINARY_DIR names the build tree that already built the module) pip builds in
+that tree (ATTUNE_PIP_USE_BUILD) instead of compiling the whole core a second time, which took
+several minutes of the test command on a clean clone; the stand-alone configuration pip would
+otherwise use is still configured and its module build planned (cmake, ninja -t commands).
+ATTUNE_PIP_FULL_BUILD=1 makes pip compile from scratch as a user's `pip install .` does.
 """
 
 import os
@@ -67,6 +72,17 @@ def _check_installed(python, cwd, env, expected_parent):
     return info
 
 
+def _configured_python_build():
+    """The ctest build tree (ATTUNE_BINARY_DIR) when it is configured with the Python module."""
+    tree = os.environ.get("ATTUNE_BINARY_DIR")
+    if not tree or os.environ.get("ATTUNE_PIP_FULL_BUILD") == "1":
+        return None
+    cache = Path(tree) / "CMakeCache.txt"
+    if not cache.is_file() or "ATTUNE_BUILD_PYTHON:BOOL=ON" not in cache.read_text(encoding="utf-8", errors="replace"):
+        return None
+    return Path(tree)
+
+
 @slow
 def test_pip_install_into_venv_and_target(tmp_path):
     for tool in ("cmake", "ninja"):
@@ -84,6 +100,17 @@ def test_pip_install_into_venv_and_target(tmp_path):
     elsewhere.mkdir()
     env = _clean_env(ATTUNE_JOBS=os.environ.get("ATTUNE_JOBS", "2"), PIP_NO_INPUT="1",
                      PIP_DISABLE_PIP_VERSION_CHECK="1")
+    built = _configured_python_build()
+    if built is not None:
+        env["ATTUNE_PIP_USE_BUILD"] = str(built)
+        # What pip would configure on its own (setup.py's options): it must generate a module target.
+        cfg = tmp_path / "standalone"
+        _run(["cmake", "-S", str(ROOT), "-B", str(cfg), "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
+              "-DATTUNE_BUILD_PYTHON=ON", "-DATTUNE_BUILD_TESTS=OFF", "-DATTUNE_BUILD_TOOLS=OFF",
+              "-DATTUNE_BUILD_BENCHMARKS=OFF", "-DATTUNE_BUILD_EXAMPLES=OFF", f"-DPython_EXECUTABLE={python}"],
+             timeout=300, cwd=elsewhere, env=env)
+        plan = _run(["ninja", "-C", str(cfg), "-t", "commands", "attune_python"], timeout=120, cwd=elsewhere, env=env)
+        assert "_attune" in plan and "/src/" in plan and "/bindings/python/" in plan, plan[-2000:]
 
     # 1. A venv that sees Debian's numpy/pandas; --no-index proves nothing is downloaded.
     _run([str(venv / "bin" / "pip"), "install", "--no-build-isolation", "--no-index", str(ROOT)],
