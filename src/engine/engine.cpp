@@ -614,7 +614,10 @@ struct Engine::Impl {
     if (r.remaining() != 0) throw error(status::format_error, "engine snapshot has trailing bytes");
   }
 
-  void write_snapshot(profile::SnapshotWriter& w) {
+  // sweep_now != 0: each profile is first checked for consent lapsed at sweep_now (see
+  // Engine::snapshot) by the encoder that reads it; customers whose emotion data went are added to
+  // `lapsed`.
+  void write_snapshot(profile::SnapshotWriter& w, int64_t sweep_now, std::unordered_set<std::string>& lapsed) {
     ByteWriter head;
     head.u32(kSnapshotMagic);
     head.u8(kSnapshotVersion);
@@ -650,17 +653,21 @@ struct Engine::Impl {
     // the other encodes shards; the payload needs it only at its end.
     bool consent_claimed = false, consent_ready = false;
     std::string consent_bytes;
-    auto encode_shard = [this](size_t i, std::string& out, std::string& raw) {
-      shards[i].profiles.for_each([&](std::string_view customer, const profile::Profile& p) {
+    auto encode_shard = [this, sweep_now](size_t i, std::string& out, std::string& raw,
+                                          std::unordered_set<std::string>& lapsed_here) {
+      shards[i].profiles.for_each_update([&](std::string_view customer, profile::Profile& p) {
+        const bool changed = sweep_now != 0 && end_lapsed_consent(customer, p, sweep_now, &lapsed_here);
         const size_t len_at = out.size();
         out.append(4, '\0');
         engine_detail::encode_snapshot_profile(out, raw, customer, p);
         const auto len = static_cast<uint32_t>(out.size() - len_at - 4);
         for (int b = 0; b < 4; ++b) out[len_at + static_cast<size_t>(b)] = static_cast<char>((len >> (8 * b)) & 0xFFu);
+        return changed;
       });
     };
     auto work = [&] {
       std::string raw;
+      std::unordered_set<std::string> lapsed_here;
       for (;;) {
         size_t i;
         bool do_consent = false;
@@ -670,7 +677,16 @@ struct Engine::Impl {
             consent_claimed = do_consent = true;
           } else {
             cv.wait(l, [&] { return stop || next >= kShardCount || unbounded || next < written + kAhead; });
-            if (stop || next >= kShardCount) return;
+            if (stop || next >= kShardCount) {
+              try {
+                if (!lapsed_here.empty()) lapsed.merge(lapsed_here);
+              } catch (...) {
+                if (!failure) failure = std::current_exception();
+                stop = true;
+                cv.notify_all();
+              }
+              return;
+            }
           }
           i = do_consent ? 0 : next++;
         }
@@ -684,11 +700,15 @@ struct Engine::Impl {
             cv.notify_all();
             continue;
           }
-          encode_shard(i, out, raw);
+          encode_shard(i, out, raw, lapsed_here);
         } catch (...) {
           std::lock_guard l(mu);
           if (!failure) failure = std::current_exception();
           stop = true;
+          try {
+            lapsed.merge(lapsed_here);  // their cached texts must still go (Engine::snapshot)
+          } catch (...) {
+          }
           cv.notify_all();
           return;
         }
@@ -744,6 +764,7 @@ struct Engine::Impl {
       throw;
     }
     join();
+    if (failure) std::rethrow_exception(failure);  // a helper could not hand over its lapsed set
   }
 
   // -- helpers -----------------------------------------------------------------------------------
@@ -1770,26 +1791,32 @@ void Engine::snapshot() {
   // expiry can lapse without a call that enforces it (revocations erase at once; grants are
   // stamped with their call's time, which `now` is never before), so the sweep is skipped while
   // the registry holds no grant with an expiry.
+  // The sweep runs inside write_snapshot: each encoder thread checks a profile just before
+  // encoding it (no separate pass copying every profile out and back). The shard mutexes are not
+  // taken: the exclusive state lock keeps every call out, and each shard is read by one encoder.
+  // The pending decisions' states are scrubbed by consent here, independently of the sweep.
   std::unordered_set<std::string> lapsed;
   const bool sweep = now != 0 && (!m.swept_since_open || m.consent->expiring_grants() > 0);
-  for (auto& s : m.shards) {
-    if (!sweep) break;  // now == 0: no call and nothing restored, no clock to judge expiry by
-    std::lock_guard lock(s.mutex);
-    s.profiles.for_each_mutable(
-        [&](std::string_view customer, profile::Profile& p) { m.end_lapsed_consent(customer, p, now, &lapsed); });
-  }
-  if (sweep) m.swept_since_open = true;
-  if (!lapsed.empty()) {
+  auto drop_lapsed_texts = [&] {
+    if (lapsed.empty()) return;
     std::lock_guard lock(m.cache_mutex);
     for (auto it = m.cache.begin(); it != m.cache.end();) {
       if (lapsed.count(it->second.customer)) it = m.cache.erase(it);
       else ++it;
     }
+  };
+  try {
+    std::lock_guard learn(m.learn_mutex);
+    for (auto& entry : m.pending)
+      if (now != 0 && !m.allows(entry.second.customer, ethics::Purpose::emotion_inference, now)) Impl::scrub_context(entry.second);
+    // now == 0: no call and nothing restored, no clock to judge expiry by.
+    m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w, sweep ? now : 0, lapsed); });
+  } catch (...) {
+    drop_lapsed_texts();  // the profiles swept before the failure lost their emotion data
+    throw;
   }
-  std::lock_guard learn(m.learn_mutex);
-  for (auto& entry : m.pending)
-    if (now != 0 && !m.allows(entry.second.customer, ethics::Purpose::emotion_inference, now)) Impl::scrub_context(entry.second);
-  m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w); });
+  if (sweep) m.swept_since_open = true;
+  drop_lapsed_texts();
 }
 
 void Engine::sync() {
