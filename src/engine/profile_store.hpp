@@ -102,6 +102,20 @@ class ProfileStore {
       f(id, static_cast<const profile::Profile&>(p));
     });
   }
+  /// f(id, Profile&) -> bool for every customer (one reused buffer, as for_each); the profile is
+  /// written back only when f returns true (the snapshot's lapsed-consent sweep, which changes
+  /// almost nothing, fused with encoding). Writing back may allocate a behaviour record (throws).
+  template <class F>
+  void for_each_update(F&& f) {
+    profile::Profile p;
+    map_.for_each([&](std::string_view id, Record& r) {
+      load(r, p);
+      if (f(id, p)) {
+        Ref ref = make_ref(r);
+        *ref = p;
+      }
+    });
+  }
   /// f(id, Profile&) for every customer; the profile is written back after each call.
   template <class F>
   void for_each_mutable(F&& f) {

@@ -16,23 +16,23 @@ using select::detail::ByteReader;
 
 constexpr uint8_t kHasBehaviour = 1;
 
-// Little-endian puts into a buffer sized ahead (no per-byte push_back).
+// Little-endian puts through a pointer into a buffer sized ahead (the caller bounds the record's
+// size first): no std::string append per field.
 struct Put {
-  std::string& out;
-  void u8(uint8_t v) { out.push_back(static_cast<char>(v)); }
+  char* o;
+  void u8(uint8_t v) { *o++ = static_cast<char>(v); }
   void u16(uint16_t v) {
-    const char b[2] = {static_cast<char>(v & 0xFFu), static_cast<char>(v >> 8)};
-    out.append(b, 2);
+    o[0] = static_cast<char>(v & 0xFFu);
+    o[1] = static_cast<char>(v >> 8);
+    o += 2;
   }
   void u32(uint32_t v) {
-    char b[4];
-    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-    out.append(b, 4);
+    for (int i = 0; i < 4; ++i) o[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+    o += 4;
   }
   void u64(uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
-    out.append(b, 8);
+    for (int i = 0; i < 8; ++i) o[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
+    o += 8;
   }
   void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
   void f32(float f) {
@@ -40,9 +40,13 @@ struct Put {
     std::memcpy(&bits, &f, sizeof bits);
     u32(bits);
   }
+  void raw(const void* p, size_t n) {
+    std::memcpy(o, p, n);
+    o += n;
+  }
   void blob(const std::vector<uint8_t>& b) {
     u32(static_cast<uint32_t>(b.size()));
-    out.append(reinterpret_cast<const char*>(b.data()), b.size());
+    raw(b.data(), b.size());
   }
 };
 
@@ -66,11 +70,19 @@ const behavior::EngagementMonitor& initial_engagement() {
 }  // namespace
 
 void encode_snapshot_profile(std::string& out, std::string& scratch, std::string_view id, const profile::Profile& p) {
-  scratch.clear();
-  Put w{scratch};
   const bool behaviour = !(p.hesitation == initial_hesitation() && p.engagement == initial_engagement());
+  const std::vector<uint8_t> baseline = p.baseline.serialize();
+  std::vector<uint8_t> hesitation, engagement;
+  if (behaviour) {
+    hesitation = p.hesitation.serialize();
+    engagement = p.engagement.serialize();
+  }
+  // The fixed fields and length prefixes take under 300 bytes; 512 bounds them with room.
+  const size_t bound = 512 + id.size() + baseline.size() + hesitation.size() + engagement.size();
+  if (scratch.size() < bound) scratch.resize(bound);
+  Put w{scratch.data()};
   w.u16(static_cast<uint16_t>(id.size()));
-  scratch.append(id.data(), id.size());
+  w.raw(id.data(), id.size());
   w.u8(behaviour ? kHasBehaviour : 0);
   for (float x : p.memory.evidence) w.f32(x);
   for (float x : p.memory.weight) w.f32(x);
@@ -80,7 +92,7 @@ void encode_snapshot_profile(std::string& out, std::string& scratch, std::string
   w.f32(p.trust.fast_weight);
   w.f32(p.trust.slow_weight);
   w.i64(p.trust.updated_ms);
-  w.blob(p.baseline.serialize());
+  w.blob(baseline);
   for (const auto& d : p.recent) {
     w.u64(d.id);
     w.i64(d.time_ms);
@@ -104,10 +116,11 @@ void encode_snapshot_profile(std::string& out, std::string& scratch, std::string
   w.u8(p.channels_seen);
   w.u8(p.last_channel);
   if (behaviour) {
-    w.blob(p.hesitation.serialize());
-    w.blob(p.engagement.serialize());
+    w.blob(hesitation);
+    w.blob(engagement);
   }
-  detail::pack_zero_words(scratch, out);
+  const auto used = static_cast<size_t>(w.o - scratch.data());
+  detail::pack_zero_words(std::string_view(scratch.data(), used), out);
 }
 
 void decode_snapshot_profile(std::string_view packed, std::string& scratch, std::string& id, profile::Profile& p) {

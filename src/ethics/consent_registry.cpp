@@ -67,6 +67,7 @@ class Writer {
   void u32(uint32_t v) { put(v, 4); }
   void i64(int64_t v) { put(static_cast<uint64_t>(v), 8); }
   void bytes(std::string_view s) { out_.append(s.data(), s.size()); }
+  void reserve(size_t n) { out_.reserve(n); }
   std::string finish() {
     u32(crc32(out_));
     return std::move(out_);
@@ -468,20 +469,39 @@ std::string ConsentRegistry::serialize() const {
   w.u8(kKindRegistry);
   w.u8(0);
   std::shared_lock lock(mutex_);
-  std::vector<std::pair<std::string_view, const Packed*>> entries;
+  // Sorted by id (deterministic bytes). Each entry carries the id's first 16 bytes, zero-padded,
+  // as two big-endian words: comparing them orders ids as bytewise comparison does whenever they
+  // differ (a shorter id's padding is 0, below any byte of the longer), so the sort reads the
+  // scattered ids only on ties; comparing ids in place cost a cache miss per comparison (~2 s of
+  // an engine snapshot at a million customers).
+  struct Entry {
+    uint64_t key[2];
+    std::string_view id;
+    const Packed* rec;
+  };
+  std::vector<Entry> entries;
   entries.reserve(store_.map.size());
   store_.map.for_each([&](std::string_view id, const Packed& rec) {
     for (const auto& p : rec.purposes)
       if (p.flags & kPresent) {
-        entries.emplace_back(id, &rec);
+        Entry e{{0, 0}, id, &rec};
+        for (size_t i = 0; i < 16 && i < id.size(); ++i)
+          e.key[i / 8] |= uint64_t{static_cast<uint8_t>(id[i])} << (8 * (7 - i % 8));
+        entries.push_back(e);
         break;
       }
   });
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.key[0] != b.key[0]) return a.key[0] < b.key[0];
+    if (a.key[1] != b.key[1]) return a.key[1] < b.key[1];
+    return a.id < b.id;
+  });
+  w.reserve(16 + entries.size() * 64);
   w.u32(static_cast<uint32_t>(entries.size()));
   // Written from the packed records (no ConsentRecord with its strings per customer): the same
   // bytes as write_customer(w, id, store_.unpack(*rec)), which serialize_customer uses.
-  for (const auto& [id, rec] : entries) {
+  for (const auto& [key, id, rec] : entries) {
+    (void)key;
     w.u16(static_cast<uint16_t>(id.size()));
     w.bytes(id);
     uint8_t count = 0;

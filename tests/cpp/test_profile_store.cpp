@@ -142,7 +142,7 @@ TEST_CASE("Engine: a version 2 snapshot still restores, and re-snapshots as vers
     for (const char* c : {"alice", "bob", "carol", "dave", "erin", "c0", "c1", "c2", "c3"})
       if (e->profile(c, 1'767'225'600'000).exists) before.emplace_back(c, e->export_profile(c));
     REQUIRE_FALSE(before.empty());
-    e->snapshot();  // writes version 3
+    e->snapshot();  // writes the current version (4)
   }
   auto e = attune::Engine::from_json(config);
   for (const auto& [c, bytes] : before) CHECK(e->export_profile(c) == bytes);
@@ -177,4 +177,74 @@ TEST_CASE("Engine: consent that expires between two snapshots is erased by the s
   auto e = attune::Engine::from_json(config);
   CHECK_FALSE(holds_emotion(e->export_profile("x")));
   CHECK(holds_emotion(e->export_profile("y")));
+}
+
+TEST_CASE("Engine: snapshots are version 4 (consent after the profiles); version 3 still restores the same",
+          "[engine][persistence]") {
+  attune_test::TempDir tmp;
+  const std::string dir = tmp.file("state");
+  const std::string config = R"({"seed": 5, "durability": "none", "state_dir": ")" + dir + R"("})";
+  const int64_t t = 1'767'225'600'000;
+  std::vector<std::pair<std::string, std::string>> before;
+  {
+    auto e = attune::Engine::from_json(config);
+    for (int i = 0; i < 300; ++i) {  // several customers per shard, consent only for the even ones
+      const std::string c = "v4-" + std::to_string(i);
+      if (i % 2 == 0) e->consent(c, "emotion_inference", true, t);
+      e->consent(c, "profiling", true, t);
+      e->observe_text(c, attune::Channel::chat, i % 3 ? "I love this, thank you" : "this is so frustrating", t + i);
+    }
+    for (int i = 0; i < 300; ++i) {
+      const std::string c = "v4-" + std::to_string(i);
+      before.emplace_back(c, e->export_profile(c));
+    }
+    e->snapshot();
+  }
+  std::string path;
+  for (const auto& f : std::filesystem::directory_iterator(dir))
+    if (f.path().filename().string().rfind("snapshot-", 0) == 0) path = f.path().string();
+  REQUIRE_FALSE(path.empty());
+  std::string v4;
+  attune::profile::Snapshot::read(path, [&](attune::profile::SnapshotReader& r) {
+    v4.resize(static_cast<size_t>(r.remaining()));
+    r.read_exact(v4.data(), v4.size());
+  });
+  REQUIRE(v4.substr(0, 4) == "ATEN");
+  REQUIRE(v4[4] == 4);
+  auto u32_at = [&](size_t at) {
+    uint32_t v = 0;
+    for (int b = 0; b < 4; ++b) v |= uint32_t{static_cast<uint8_t>(v4[at + static_cast<size_t>(b)])} << (8 * b);
+    return v;
+  };
+  // Version 3 from version 4: the consent blob (u32 length + bytes) moves from the payload's end to
+  // after the two counters. Walk the profiles to find where the consent blob starts.
+  size_t pos = 5 + 16;
+  const uint32_t slots = u32_at(pos);
+  pos += 4;
+  for (uint32_t s = 0; s < slots; ++s) pos += 4 + u32_at(pos);
+  REQUIRE(u32_at(pos) == 0);  // no pending decisions (their count is a u64)
+  pos += 8;
+  uint64_t nprofiles = u32_at(pos) | (uint64_t{u32_at(pos + 4)} << 32);
+  REQUIRE(nprofiles == 300);
+  pos += 8;
+  for (uint64_t i = 0; i < nprofiles; ++i) pos += 4 + u32_at(pos);
+  REQUIRE(pos + 4 + u32_at(pos) == v4.size());
+  const std::string consent = v4.substr(pos);
+  std::string v3 = v4.substr(0, pos);
+  v3[4] = 3;
+  v3.insert(5 + 16, consent);
+  const std::string dir3 = tmp.file("state3");
+  std::filesystem::create_directories(dir3);
+  attune::profile::SnapshotWriteOptions o;
+  o.sync = false;
+  attune::profile::Snapshot::write(dir3 + "/snapshot-00000000000000000001.bin", 1,
+                                   [&](attune::profile::SnapshotWriter& w) { w.write(v3); }, o);
+  for (const std::string& d : {dir, dir3}) {
+    auto e = attune::Engine::from_json(R"({"seed": 5, "durability": "none", "state_dir": ")" + d + R"("})");
+    REQUIRE(e->customer_count() == 300);
+    for (const auto& [c, bytes] : before) CHECK(e->export_profile(c) == bytes);
+    // Consent came back too: emotion is scored only for the customers who granted it.
+    CHECK(e->observe_text("v4-10", attune::Channel::chat, "I am so happy", t + 1000).emotion_used);
+    CHECK_FALSE(e->observe_text("v4-11", attune::Channel::chat, "I am so happy", t + 1000).emotion_used);
+  }
 }

@@ -391,7 +391,7 @@ inline SnapshotSeen read_snapshot(const std::string& dir) {
   const auto version = r.uint(1);  // 2: profiles zero-word packed
   r.uint(8);
   r.uint(8);
-  out.consent = std::string(r.bytes());
+  if (version <= 3) out.consent = std::string(r.bytes());  // 4: after the profiles
   const auto slots = r.uint(4);
   for (uint64_t s = 0; s < slots; ++s) r.bytes();
   out.pending = r.uint(8);
@@ -415,6 +415,7 @@ inline SnapshotSeen read_snapshot(const std::string& dir) {
     const auto p = attune::profile::Profile::deserialize(stored, customer);
     if (holds_emotion(p)) out.emotion_profiles.push_back(customer);
   }
+  if (version >= 4) out.consent = std::string(r.bytes());
   return out;
 }
 

@@ -19,11 +19,15 @@ namespace attune::detail {
 // of up to 8 eight-byte words of the raw bytes a mask byte (bit i: word i is not all zero)
 // followed by the non-zero words (the last word may be shorter than 8 bytes).
 inline void pack_zero_words(std::string_view raw, std::string& out) {
+  // Written through a pointer into `out` grown once to the worst case (4 + n + one mask byte per
+  // 64), then trimmed: no per-word append (the snapshot encoders' hot loop).
   const auto n = static_cast<uint32_t>(raw.size());
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xFFu));
+  const size_t start = out.size();
+  out.resize(start + 4 + raw.size() + (raw.size() + 63) / 64);
+  char* o = &out[start];
+  for (int i = 0; i < 4; ++i) *o++ = static_cast<char>((n >> (8 * i)) & 0xFFu);
   for (size_t group = 0; group < raw.size(); group += 64) {
-    const size_t mask_at = out.size();
-    out.push_back('\0');
+    char* mask_at = o++;
     unsigned mask = 0;
     for (size_t w = 0; w < 8 && group + 8 * w < raw.size(); ++w) {
       const size_t off = group + 8 * w;
@@ -32,10 +36,12 @@ inline void pack_zero_words(std::string_view raw, std::string& out) {
       std::memcpy(&word, raw.data() + off, len);
       if (word == 0) continue;
       mask |= 1u << w;
-      out.append(raw.data() + off, len);
+      std::memcpy(o, raw.data() + off, len);
+      o += len;
     }
-    out[mask_at] = static_cast<char>(mask);
+    *mask_at = static_cast<char>(mask);
   }
+  out.resize(static_cast<size_t>(o - out.data()));
 }
 
 // Inverse of pack_zero_words; throws format_error on malformed input (never reads past `packed`).
