@@ -1,17 +1,11 @@
 #include "profile_store.hpp"
 
+#include "../profile/profile_fields.hpp"
+
 namespace attune::engine_detail {
 
-namespace {
-const behavior::HesitationDetector& initial_hesitation() {
-  static const behavior::HesitationDetector h{};
-  return h;
-}
-const behavior::EngagementMonitor& initial_engagement() {
-  static const behavior::EngagementMonitor e{};
-  return e;
-}
-}  // namespace
+using profile::fields::initial_engagement;
+using profile::fields::initial_hesitation;
 
 void ProfileStore::load(const Record& r, profile::Profile& p) const noexcept {
   static_cast<profile::ProfileCore&>(p) = static_cast<const profile::ProfileCore&>(r);
@@ -42,7 +36,7 @@ ProfileStore::Ref ProfileStore::make_ref(Record& r) {
 void ProfileStore::write_back(Record& r, const profile::Profile& p) noexcept {
   static_cast<profile::ProfileCore&>(r) = p;
   if (r.behaviour == 0) {
-    if (p.hesitation == initial_hesitation() && p.engagement == initial_engagement()) return;
+    if (!profile::fields::has_behaviour(p)) return;
     r.behaviour = free_.back() + 1;  // non-empty: make_ref reserved one
     free_.pop_back();
   }

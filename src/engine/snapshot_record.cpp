@@ -3,6 +3,7 @@
 #include "attune/detail/zero_word_packing.hpp"
 #include "attune/error.hpp"
 
+#include "../profile/profile_fields.hpp"
 #include "../select/binary_io.hpp"
 
 #include <cstring>
@@ -50,27 +51,10 @@ struct Put {
   }
 };
 
-float get_f32(ByteReader& r) {
-  const uint32_t bits = r.u32();
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-int64_t get_i64(ByteReader& r) { return static_cast<int64_t>(r.u64()); }
-
-const behavior::HesitationDetector& initial_hesitation() {
-  static const behavior::HesitationDetector h{};
-  return h;
-}
-const behavior::EngagementMonitor& initial_engagement() {
-  static const behavior::EngagementMonitor e{};
-  return e;
-}
-
 }  // namespace
 
 void encode_snapshot_profile(std::string& out, std::string& scratch, std::string_view id, const profile::Profile& p) {
-  const bool behaviour = !(p.hesitation == initial_hesitation() && p.engagement == initial_engagement());
+  const bool behaviour = profile::fields::has_behaviour(p);
   const std::vector<uint8_t> baseline = p.baseline.serialize();
   std::vector<uint8_t> hesitation, engagement;
   if (behaviour) {
@@ -84,37 +68,9 @@ void encode_snapshot_profile(std::string& out, std::string& scratch, std::string
   w.u16(static_cast<uint16_t>(id.size()));
   w.raw(id.data(), id.size());
   w.u8(behaviour ? kHasBehaviour : 0);
-  for (float x : p.memory.evidence) w.f32(x);
-  for (float x : p.memory.weight) w.f32(x);
-  w.i64(p.memory.updated_ms);
-  w.f32(p.trust.fast);
-  w.f32(p.trust.slow);
-  w.f32(p.trust.fast_weight);
-  w.f32(p.trust.slow_weight);
-  w.i64(p.trust.updated_ms);
+  profile::fields::write_head(w, p);
   w.blob(baseline);
-  for (const auto& d : p.recent) {
-    w.u64(d.id);
-    w.i64(d.time_ms);
-    w.u32(static_cast<uint32_t>(d.slot) | (static_cast<uint32_t>(d.variant) << 16));
-  }
-  w.u64(p.pseudonym_nonce);
-  w.i64(p.created_ms);
-  w.i64(p.last_seen_ms);
-  w.i64(p.frustration_peak_ms);
-  w.f32(p.frustration_peak);
-  w.f32(p.distress);
-  w.i64(p.distress_ms);
-  w.f32(p.last_valence);
-  w.f32(p.last_arousal);
-  w.f32(p.purchase_probability);
-  w.u32(p.observations);
-  w.u32(p.events);
-  w.u32(p.decisions);
-  w.u32(p.rewards);
-  w.u32(p.positive_rewards);
-  w.u8(p.channels_seen);
-  w.u8(p.last_channel);
+  profile::fields::write_tail(w, p);
   if (behaviour) {
     w.blob(hesitation);
     w.blob(engagement);
@@ -133,51 +89,20 @@ void decode_snapshot_profile(std::string_view packed, std::string& scratch, std:
   const uint8_t flags = r.u8();
   if (flags & ~kHasBehaviour) throw error(status::format_error, "engine snapshot: unknown profile flags");
   p = profile::Profile{};
-  for (auto& x : p.memory.evidence) x = get_f32(r);
-  for (auto& x : p.memory.weight) x = get_f32(r);
-  p.memory.updated_ms = get_i64(r);
-  p.trust.fast = get_f32(r);
-  p.trust.slow = get_f32(r);
-  p.trust.fast_weight = get_f32(r);
-  p.trust.slow_weight = get_f32(r);
-  p.trust.updated_ms = get_i64(r);
+  profile::fields::read_head(r, p);
   auto blob = [&r]() {
     const std::string_view b = r.bytes();
     return std::pair<const uint8_t*, size_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size());
   };
   { auto [d, n] = blob(); p.baseline = behavior::Baseline::deserialize(d, n); }
-  for (auto& d : p.recent) {
-    d.id = r.u64();
-    d.time_ms = get_i64(r);
-    const uint32_t sv = r.u32();
-    d.slot = static_cast<uint16_t>(sv & 0xFFFFu);
-    d.variant = static_cast<uint16_t>(sv >> 16);
-  }
-  p.pseudonym_nonce = r.u64();
-  p.created_ms = get_i64(r);
-  p.last_seen_ms = get_i64(r);
-  p.frustration_peak_ms = get_i64(r);
-  p.frustration_peak = get_f32(r);
-  p.distress = get_f32(r);
-  p.distress_ms = get_i64(r);
-  p.last_valence = get_f32(r);
-  p.last_arousal = get_f32(r);
-  p.purchase_probability = get_f32(r);
-  p.observations = r.u32();
-  p.events = r.u32();
-  p.decisions = r.u32();
-  p.rewards = r.u32();
-  p.positive_rewards = r.u32();
-  p.channels_seen = r.u8();
-  p.last_channel = r.u8();
+  profile::fields::read_tail(r, p);
   if (flags & kHasBehaviour) {
     { auto [d, n] = blob(); p.hesitation = behavior::HesitationDetector::deserialize(d, n); }
     { auto [d, n] = blob(); p.engagement = behavior::EngagementMonitor::deserialize(d, n); }
   }
   if (r.remaining() != 0) throw error(status::format_error, "engine snapshot: profile has trailing bytes");
-  for (size_t s = 0; s < kStateCount; ++s)
-    if (!(p.memory.evidence[s] >= 0) || !(p.memory.weight[s] >= 0))
-      throw error(status::format_error, "engine snapshot: profile holds invalid state memory");
+  if (!profile::fields::memory_valid(p))
+    throw error(status::format_error, "engine snapshot: profile holds invalid state memory");
   id.assign(id_bytes.data(), id_bytes.size());
 }
 

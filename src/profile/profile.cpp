@@ -3,6 +3,7 @@
 #include "attune/error.hpp"
 
 #include "../select/binary_io.hpp"
+#include "profile_fields.hpp"
 
 #include <cstring>
 
@@ -28,25 +29,17 @@ struct Appender {
     for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
     out.append(b, 8);
   }
+  void i64(int64_t v) { u64(static_cast<uint64_t>(v)); }
+  void f32(float f) {
+    uint32_t bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    u32(bits);
+  }
   void bytes(std::string_view s) {
     u32(static_cast<uint32_t>(s.size()));
     out.append(s.data(), s.size());
   }
 };
-
-void put_f32(Appender& w, float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  w.u32(bits);
-}
-float get_f32(ByteReader& r) {
-  const uint32_t bits = r.u32();
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-void put_i64(Appender& w, int64_t v) { w.u64(static_cast<uint64_t>(v)); }
-int64_t get_i64(ByteReader& r) { return static_cast<int64_t>(r.u64()); }
 
 void put_blob(Appender& w, const std::vector<uint8_t>& b) {
   w.bytes(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()));
@@ -118,39 +111,11 @@ void Profile::serialize_to(std::string& out, std::string_view customer) const {
   w.u32(kMagic);
   w.u8(kFormatVersion);
   w.bytes(customer);
-  for (size_t s = 0; s < kStateCount; ++s) put_f32(w, memory.evidence[s]);
-  for (size_t s = 0; s < kStateCount; ++s) put_f32(w, memory.weight[s]);
-  put_i64(w, memory.updated_ms);
-  put_f32(w, trust.fast);
-  put_f32(w, trust.slow);
-  put_f32(w, trust.fast_weight);
-  put_f32(w, trust.slow_weight);
-  put_i64(w, trust.updated_ms);
+  fields::write_head(w, *this);
   put_blob(w, baseline.serialize());
   put_blob(w, hesitation.serialize());
   put_blob(w, engagement.serialize());
-  for (const auto& d : recent) {
-    w.u64(d.id);
-    put_i64(w, d.time_ms);
-    w.u32(static_cast<uint32_t>(d.slot) | (static_cast<uint32_t>(d.variant) << 16));
-  }
-  w.u64(pseudonym_nonce);
-  put_i64(w, created_ms);
-  put_i64(w, last_seen_ms);
-  put_i64(w, frustration_peak_ms);
-  put_f32(w, frustration_peak);
-  put_f32(w, distress);
-  put_i64(w, distress_ms);
-  put_f32(w, last_valence);
-  put_f32(w, last_arousal);
-  put_f32(w, purchase_probability);
-  w.u32(observations);
-  w.u32(events);
-  w.u32(decisions);
-  w.u32(rewards);
-  w.u32(positive_rewards);
-  w.u8(channels_seen);
-  w.u8(last_channel);
+  fields::write_tail(w, *this);
 }
 
 Profile Profile::deserialize(std::string_view bytes, std::string& customer) {
@@ -162,14 +127,7 @@ Profile Profile::deserialize(std::string_view bytes, std::string& customer) {
                                                " is not supported (this library reads version 1)");
   Profile p;
   const std::string_view id = r.bytes();
-  for (size_t s = 0; s < kStateCount; ++s) p.memory.evidence[s] = get_f32(r);
-  for (size_t s = 0; s < kStateCount; ++s) p.memory.weight[s] = get_f32(r);
-  p.memory.updated_ms = get_i64(r);
-  p.trust.fast = get_f32(r);
-  p.trust.slow = get_f32(r);
-  p.trust.fast_weight = get_f32(r);
-  p.trust.slow_weight = get_f32(r);
-  p.trust.updated_ms = get_i64(r);
+  fields::read_head(r, p);
   auto blob = [&r]() {
     const std::string_view b = r.bytes();
     return std::pair<const uint8_t*, size_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size());
@@ -177,34 +135,9 @@ Profile Profile::deserialize(std::string_view bytes, std::string& customer) {
   { auto [d, n] = blob(); p.baseline = behavior::Baseline::deserialize(d, n); }
   { auto [d, n] = blob(); p.hesitation = behavior::HesitationDetector::deserialize(d, n); }
   { auto [d, n] = blob(); p.engagement = behavior::EngagementMonitor::deserialize(d, n); }
-  for (auto& d : p.recent) {
-    d.id = r.u64();
-    d.time_ms = get_i64(r);
-    const uint32_t sv = r.u32();
-    d.slot = static_cast<uint16_t>(sv & 0xFFFFu);
-    d.variant = static_cast<uint16_t>(sv >> 16);
-  }
-  p.pseudonym_nonce = r.u64();
-  p.created_ms = get_i64(r);
-  p.last_seen_ms = get_i64(r);
-  p.frustration_peak_ms = get_i64(r);
-  p.frustration_peak = get_f32(r);
-  p.distress = get_f32(r);
-  p.distress_ms = get_i64(r);
-  p.last_valence = get_f32(r);
-  p.last_arousal = get_f32(r);
-  p.purchase_probability = get_f32(r);
-  p.observations = r.u32();
-  p.events = r.u32();
-  p.decisions = r.u32();
-  p.rewards = r.u32();
-  p.positive_rewards = r.u32();
-  p.channels_seen = r.u8();
-  p.last_channel = r.u8();
+  fields::read_tail(r, p);
   if (r.remaining() != 0) throw error(status::format_error, "profile has trailing bytes");
-  for (size_t s = 0; s < kStateCount; ++s)
-    if (!(p.memory.evidence[s] >= 0) || !(p.memory.weight[s] >= 0))
-      throw error(status::format_error, "profile holds invalid state memory");
+  if (!fields::memory_valid(p)) throw error(status::format_error, "profile holds invalid state memory");
   customer.assign(id.data(), id.size());
   return p;
 }
