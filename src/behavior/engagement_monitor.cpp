@@ -333,6 +333,11 @@ EngagementMonitor EngagementMonitor::deserialize(const uint8_t* data, size_t siz
             std::isfinite(m.run_sum_);
   for (float o : m.dow_) ok = ok && std::isfinite(o);
   if (!ok) throw error(status::format_error, "EngagementMonitor: corrupt state values");
+  // -0 reads as +0 (x + 0 is exact otherwise): equal monitors then have equal bytes, which the
+  // engine's store relies on when it keeps a monitor equal to a new one as "no monitor".
+  for (float* x : {&m.opt_.min_drop, &m.opt_.arl0_days, &m.open_amount_, &m.level_, &m.scale_, &m.cusum_, &m.run_sum_})
+    *x += 0.0f;
+  for (auto& o : m.dow_) o += 0.0f;
   r.finish();
   return m;
 }

@@ -230,6 +230,7 @@ HesitationDetector HesitationDetector::deserialize(const uint8_t* data, size_t s
   d.timeout_minutes_ = r.u16();
   if (d.has_time_ > 1 || !std::isfinite(d.last_time_) || d.timeout_minutes_ == 0)
     throw error(status::format_error, "HesitationDetector: corrupt header fields");
+  d.last_time_ += 0.0;  // -0 reads as +0: equal detectors have equal bytes (see EngagementMonitor)
   d.product_views_ = r.u16();
   d.adds_ = r.u8();
   d.cart_views_ = r.u8();

@@ -101,8 +101,8 @@ void decode_snapshot_profile(std::string_view packed, std::string& scratch, std:
     { auto [d, n] = blob(); p.engagement = behavior::EngagementMonitor::deserialize(d, n); }
   }
   if (r.remaining() != 0) throw error(status::format_error, "engine snapshot: profile has trailing bytes");
-  if (!profile::fields::memory_valid(p))
-    throw error(status::format_error, "engine snapshot: profile holds invalid state memory");
+  if (!profile::fields::values_valid(p))
+    throw error(status::format_error, "engine snapshot: profile holds an invalid value (state, number or time)");
   id.assign(id_bytes.data(), id_bytes.size());
 }
 

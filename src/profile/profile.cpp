@@ -137,7 +137,7 @@ Profile Profile::deserialize(std::string_view bytes, std::string& customer) {
   { auto [d, n] = blob(); p.engagement = behavior::EngagementMonitor::deserialize(d, n); }
   fields::read_tail(r, p);
   if (r.remaining() != 0) throw error(status::format_error, "profile has trailing bytes");
-  if (!fields::memory_valid(p)) throw error(status::format_error, "profile holds invalid state memory");
+  if (!fields::values_valid(p)) throw error(status::format_error, "profile holds an invalid value (negative or non-finite state, or a time outside [0, year 9999])");
   customer.assign(id.data(), id.size());
   return p;
 }

@@ -8,10 +8,12 @@
 // throws format_error past the end.
 #pragma once
 
+#include "attune/ethics/consent_registry.hpp"  // kMaxTimeMs
 #include "attune/profile/profile.hpp"
 
 #include "../select/binary_io.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -116,11 +118,25 @@ inline bool has_behaviour(const Profile& p) {
   return !(p.hesitation == initial_hesitation() && p.engagement == initial_engagement());
 }
 
-/// True when the profile's state memory holds only valid (non-negative, not NaN) values.
-inline bool memory_valid(const ProfileCore& p) {
+/// True when every value a profile's calls compute with is one they could have produced: state
+/// memory and weights non-negative, the other numbers finite, and every time in the range the
+/// engine accepts ([0, kMaxTimeMs]), so elapsed times cannot overflow. Decoders of untrusted
+/// bytes (export/import, snapshots, journals) refuse a profile that fails it.
+inline bool values_valid(const ProfileCore& p) {
   for (std::size_t s = 0; s < kStateCount; ++s)
-    if (!(p.memory.evidence[s] >= 0) || !(p.memory.weight[s] >= 0)) return false;
-  return true;
+    if (!(p.memory.evidence[s] >= 0) || !(p.memory.weight[s] >= 0) || !std::isfinite(p.memory.evidence[s]) ||
+        !std::isfinite(p.memory.weight[s]))
+      return false;
+  const auto time_ok = [](std::int64_t t) { return t >= 0 && t <= ethics::kMaxTimeMs; };
+  if (!time_ok(p.memory.updated_ms) || !time_ok(p.trust.updated_ms) || !time_ok(p.created_ms) ||
+      !time_ok(p.last_seen_ms) || !time_ok(p.frustration_peak_ms) || !time_ok(p.distress_ms))
+    return false;
+  for (const auto& d : p.recent)
+    if (!time_ok(d.time_ms)) return false;
+  for (float x : {p.trust.fast, p.trust.slow, p.trust.fast_weight, p.trust.slow_weight, p.frustration_peak, p.distress,
+                  p.last_valence, p.last_arousal, p.purchase_probability})
+    if (!std::isfinite(x)) return false;
+  return p.trust.fast_weight >= 0 && p.trust.slow_weight >= 0;
 }
 
 }  // namespace attune::profile::fields

@@ -3,6 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <climits>
+#include <cmath>
+#include <limits>
+
 using namespace attune;
 using attune::profile::Profile;
 
@@ -95,4 +99,37 @@ TEST_CASE("clearing emotion removes every emotion datum", "[profile]") {
   CHECK(p.frustration_peak == 0.0f);
   CHECK(profile::parse_channel("chat") == profile::Channel::chat);
   CHECK_THROWS_AS(profile::parse_channel("fax"), std::invalid_argument);
+}
+
+TEST_CASE("profile bytes with an out-of-range time or a non-finite number are refused", "[profile]") {
+  // Found by fuzzing: a profile whose memory time was INT64_MIN decoded, and the next read
+  // computed now - updated_ms with signed overflow. Every decoder now refuses such values.
+  Profile p;
+  p.created_ms = p.last_seen_ms = 1'764'000'000'000;
+  const std::string good = p.serialize("c");
+  std::string id;
+  REQUIRE_NOTHROW(Profile::deserialize(good, id));
+  auto refused = [&id](Profile q) {
+    try {
+      Profile::deserialize(q.serialize("c"), id);
+      return false;
+    } catch (const attune::error& e) {
+      return e.code() == status::format_error;
+    }
+  };
+  Profile q = p;
+  q.memory.updated_ms = INT64_MIN;
+  CHECK(refused(q));
+  q = p;
+  q.last_seen_ms = -1;
+  CHECK(refused(q));
+  q = p;
+  q.recent[0].time_ms = INT64_MAX;
+  CHECK(refused(q));
+  q = p;
+  q.distress = std::numeric_limits<float>::infinity();
+  CHECK(refused(q));
+  q = p;
+  q.trust.slow_weight = std::nanf("");
+  CHECK(refused(q));
 }

@@ -23,8 +23,12 @@ namespace attune_fuzz {
 
 /// An invariant of the harness failed: abort so libFuzzer records the input.
 [[noreturn]] inline void fail() { std::abort(); }
-inline void require(bool ok) {
-  if (!ok) fail();
+/// The failing line goes to stderr (GCC and Clang fill in the caller's line), so a crash log
+/// names the invariant that broke.
+inline void require(bool ok, int line = __builtin_LINE(), const char* file = __builtin_FILE()) {
+  if (ok) return;
+  std::fprintf(stderr, "harness invariant failed at %s:%d\n", file, line);
+  fail();
 }
 
 /// Only these statuses may come out of a reader fed hostile bytes; anything else is reported
