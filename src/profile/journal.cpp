@@ -212,6 +212,7 @@ struct Journal::Impl {
   std::mutex sync_mutex;  // one fdatasync at a time; followers piggyback on the leader's
   std::atomic<std::uint64_t> written{0};
   std::atomic<std::uint64_t> synced{0};
+  std::uint64_t dropped = 0;  // bytes before this were handed back to the OS (sync_mutex)
 
   std::thread flusher;
   std::mutex flusher_mutex;
@@ -239,6 +240,19 @@ struct Journal::Impl {
       io::throw_errno("cannot fdatasync", path, err);
     }
     synced.store(std::max(w, target), std::memory_order_release);
+    drop_synced_pages(w);
+  }
+
+  // The journal is written once and read only by a recovery, so its durable pages are of no use
+  // in the page cache: hand them back as they are synced (whole MiBs at a time). Left to the
+  // kernel, a long journal crowds the host's cache, and the unlink at the next checkpoint pays
+  // for freeing all of it at once (~0.8 s for a million customers' setup calls). sync_mutex held.
+  void drop_synced_pages(std::uint64_t upto) noexcept {
+    constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;
+    const std::uint64_t end = upto & ~(kChunk - 1);
+    if (end <= dropped) return;
+    ::posix_fadvise(fd.get(), static_cast<off_t>(dropped), static_cast<off_t>(end - dropped), POSIX_FADV_DONTNEED);
+    dropped = end;  // advice only: a failure changes nothing the journal relies on
   }
 
   void run_flusher() {
