@@ -183,7 +183,10 @@ class Engine {
   std::string export_profile(std::string_view customer) const;
   void import_profile(std::string_view bytes, int64_t time_ms);
 
-  /// Write a snapshot and start a new journal (state_dir only; no-op otherwise).
+  /// Write a snapshot and start a new journal (state_dir only; no-op otherwise). Calls wait while
+  /// it runs. It returns once the new snapshot and journal are durable; the replaced files are
+  /// then unlinked by a background thread, except when they hold data erased since they were
+  /// written (forget, a revocation, a lapsed consent): then they are gone before it returns.
   void snapshot();
   /// Flush the journal and the audit log to stable storage now.
   void sync();

@@ -395,6 +395,8 @@ struct Engine::Impl {
     for (const auto& s : shards)
       s.profiles.for_each([this](std::string_view, const profile::Profile& p) { note_time(p.last_seen_ms); });
     const auto& rep = dir->open_report();
+    // What was restored may include erasures whose data the current files still hold.
+    erased_since_checkpoint = rep.snapshot_loaded || rep.records_replayed > 0;
     report.created = rep.created;
     report.records_replayed = rep.records_replayed;
     report.torn_tail = rep.torn_tail;
@@ -951,8 +953,14 @@ struct Engine::Impl {
       p.clear_profiling();
       changed = true;
     }
+    if (changed) erased_since_checkpoint = true;
     return changed;
   }
+
+  // Set by every call that erases data (forget, a revocation, a lapsed consent enforced), cleared
+  // by a snapshot once the files holding the erased data are gone: while it is false, a snapshot
+  // leaves unlinking the replaced files to a background thread (Engine::snapshot).
+  std::atomic<bool> erased_since_checkpoint{false};
 
   // The latest time any call carried: the engine's "now" for snapshots, which take no time.
   std::atomic<int64_t> latest_ms{0};
@@ -1635,6 +1643,7 @@ void Engine::consent(std::string_view customer, std::string_view purpose_name, b
     }
     m.consent->revoke(customer, purpose, time_ms, source);
   }
+  if (!granted) m.erased_since_checkpoint = true;
   if (!granted && ref) {
     // Revocation takes effect at once and removes what the purpose covered.
     if (purpose == ethics::Purpose::emotion_inference) ref->clear_emotion();
@@ -1703,6 +1712,7 @@ void Engine::forget(std::string_view customer, int64_t time_ms, bool compact_now
       m.erase_pending_of(customer);
     }
     m.drop_cached_texts(customer);
+    m.erased_since_checkpoint = true;
   }
   if (compact_now) snapshot();
 }
@@ -1810,7 +1820,13 @@ void Engine::snapshot() {
     for (auto& entry : m.pending)
       if (now != 0 && !m.allows(entry.second.customer, ethics::Purpose::emotion_inference, now)) Impl::scrub_context(entry.second);
     // now == 0: no call and nothing restored, no clock to judge expiry by.
-    m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w, sweep ? now : 0, lapsed); });
+    // The replaced files are unlinked in the background (calls go on meanwhile) unless they hold
+    // data erased since they were written: then the snapshot returns only once they are gone.
+    // (The sweep inside write_snapshot sets the flag for what it erases.)
+    m.dir->checkpoint([&](profile::SnapshotWriter& w) { m.write_snapshot(w, sweep ? now : 0, lapsed); },
+                      profile::OldGeneration::background);
+    if (m.erased_since_checkpoint.load()) m.dir->wait_for_removal();
+    m.erased_since_checkpoint = false;
   } catch (...) {
     drop_lapsed_texts();  // the profiles swept before the failure lost their emotion data
     throw;

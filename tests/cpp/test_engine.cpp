@@ -10,6 +10,8 @@
 #include <ctime>
 #include <unistd.h>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <set>
@@ -217,6 +219,50 @@ TEST_CASE("state survives a restart: acknowledged calls are restored, forgotten 
     auto e = Engine::from_json(config);
     CHECK(e->customer_count() == 0);
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("snapshot: erased data is off the disk when it returns; otherwise old files go in the background",
+          "[engine]") {
+  const std::string dir = temp_dir("snapshot-erasure");
+  const std::string config = R"({"seed": 3, "state_dir": ")" + dir + R"(", "durability": "every_record"})";
+  auto files_holding = [&dir](const std::string& needle) {
+    std::vector<std::string> hits;
+    for (const auto& f : std::filesystem::directory_iterator(dir)) {
+      std::ifstream in(f.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (bytes.find(needle) != std::string::npos) hits.push_back(f.path().filename().string());
+    }
+    return hits;
+  };
+  auto generations = [&dir] {
+    size_t n = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir))
+      n += f.path().filename().string().rfind("journal-", 0) == 0;
+    return n;
+  };
+  {
+    auto e = Engine::from_json(config);
+    grant_all(*e, "keep-customer-0001");
+    grant_all(*e, "erased-customer-0042");
+    e->observe_text("erased-customer-0042", Channel::chat, kAnxious, kT0 + 1);
+    e->observe_text("keep-customer-0001", Channel::chat, kAnxious, kT0 + 1);
+    e->forget("erased-customer-0042", kT0 + 2);  // no compact_now: erased at the next snapshot
+    REQUIRE_FALSE(files_holding("erased-customer-0042").empty());
+    e->snapshot();
+    CHECK(files_holding("erased-customer-0042").empty());  // at once, not eventually
+    CHECK(generations() == 1);
+    // Nothing erased since: the replaced files may still be going when it returns; all the
+    // state is in the new generation regardless, and closing waits for the removal.
+    e->observe_text("keep-customer-0001", Channel::email, "thanks, that helped", kT0 + 3);
+    e->snapshot();
+    e->observe_text("keep-customer-0001", Channel::app, "ok", kT0 + 4);
+  }
+  CHECK(generations() == 1);
+  auto e = Engine::from_json(config);
+  CHECK(e->customer_count() == 1);
+  CHECK(e->profile("keep-customer-0001", kT0 + 5).observations == 3);
+  e.reset();
   std::filesystem::remove_all(dir);
 }
 

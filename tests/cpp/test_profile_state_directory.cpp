@@ -78,6 +78,34 @@ status status_of_call(F&& f) {
 
 }  // namespace
 
+TEST_CASE("a checkpoint can leave unlinking the replaced generation to a background thread",
+          "[state_directory][profile]") {
+  TempDir tmp;
+  const std::string dir = tmp.file("state");
+  Model live, got;
+  {
+    StateDirectory sd = open_into(dir, live);
+    for (int i = 0; i < 20; ++i) add(sd, live, "a" + std::to_string(i));
+    const auto cp = sd.checkpoint([&](SnapshotWriter& w) { live.write(w); }, attune::profile::OldGeneration::background);
+    CHECK(cp.generation == 1);
+    CHECK(cp.removal_in_background);
+    CHECK_FALSE(cp.old_generation_removed);
+    // Appends go on while (or after) the old journal goes; waiting reports the removal.
+    for (int i = 0; i < 5; ++i) add(sd, live, "b" + std::to_string(i));
+    CHECK(sd.wait_for_removal());
+    CHECK(list_dir(dir) == std::vector<std::string>{"LOCK", StateDirectory::journal_name(1), StateDirectory::snapshot_name(1)});
+    CHECK(sd.wait_for_removal());  // nothing pending: true again
+    // The next checkpoint waits for a pending removal before replacing generation 2's files.
+    sd.checkpoint([&](SnapshotWriter& w) { live.write(w); }, attune::profile::OldGeneration::background);
+    sd.checkpoint([&](SnapshotWriter& w) { live.write(w); }, attune::profile::OldGeneration::background);
+    add(sd, live, "c");
+  }  // close() waits too: exactly one generation is left
+  CHECK(list_dir(dir) == std::vector<std::string>{"LOCK", StateDirectory::journal_name(3), StateDirectory::snapshot_name(3)});
+  StateDirectory sd = open_into(dir, got);
+  CHECK(got.items == live.items);
+  CHECK(sd.open_report().records_replayed == 1);
+}
+
 TEST_CASE("state directory keeps appended records across reopen and checkpoints", "[state_directory][profile]") {
   TempDir tmp;
   const std::string dir = tmp.file("state");

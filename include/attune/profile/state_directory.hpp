@@ -22,7 +22,9 @@
 //   2. write snapshot-(g+1).bin atomically (temp file, fsync, rename, fsync directory)   <- commit
 //   3. create journal-(g+1).log (temp file, fsync, rename, fsync directory)
 //   4. switch appends to journal-(g+1)
-//   5. unlink journal-g.log and snapshot-g.bin, fsync directory
+//   5. unlink journal-g.log and snapshot-g.bin, fsync directory (on a background thread with
+//      OldGeneration::background: the call returns after step 4; the next checkpoint, close() and
+//      wait_for_removal() wait for it)
 // Crash before 2: snapshot g + journal g are intact (a stale .tmp is removed on open). Between 2
 // and 3: open sees snapshot g+1 without its journal and creates an empty one. Between 3 and 5:
 // open uses snapshot g+1 and removes the older files.
@@ -30,7 +32,8 @@
 // Erasure: records and snapshots are append-only files, so data a host erases (the engine's
 // `forget`) stays on disk until the next checkpoint writes a snapshot without it and step 5
 // unlinks the older files. The engine therefore journals a tombstone and then checkpoints (or
-// calls compact(), the same operation) to erase. Unlinking removes the data from the file system;
+// calls compact(), the same operation) to erase, with step 5 done before it returns (the default,
+// or wait_for_removal() after a background removal). Unlinking removes the data from the file system;
 // physical overwrite of the blocks is up to the file system/SSD (use an encrypted volume when that
 // matters).
 //
@@ -83,11 +86,19 @@ struct OpenReport {
   double seconds = 0;                    ///< wall time of open()
 };
 
+/// When checkpoint() removes the files of the generation it replaces (step 5).
+enum class OldGeneration {
+  remove_now,  ///< before checkpoint() returns (what erasure needs)
+  background,  ///< on a background thread; appends and the caller go on meanwhile
+};
+
 struct CheckpointReport {
   std::uint64_t generation = 0;          ///< the new generation
   std::uint64_t snapshot_bytes = 0;      ///< payload bytes written
   std::uint64_t records_folded = 0;      ///< journal records the snapshot replaces
   bool old_generation_removed = true;    ///< false if unlinking the old files failed (retried at open)
+                                         ///< or runs in the background (removal_in_background)
+  bool removal_in_background = false;    ///< step 5 runs on a thread: see wait_for_removal()
   double seconds = 0;
 };
 
@@ -132,7 +143,13 @@ class StateDirectory {
   /// If `write_state` or the snapshot write fails, nothing changed and appends continue. If a later
   /// step fails (after the commit point) the object may refuse further calls (state_error): close
   /// it and open the directory again, which completes the checkpoint.
-  CheckpointReport checkpoint(const SnapshotWriterFn& write_state);
+  /// With OldGeneration::background, step 5 (unlinking the replaced generation) runs on a
+  /// thread owned by this object, and the report says removal_in_background.
+  CheckpointReport checkpoint(const SnapshotWriterFn& write_state, OldGeneration old_files = OldGeneration::remove_now);
+
+  /// Waits for the background removal of the last checkpoint, if any. Returns false when it
+  /// failed to unlink a file (the next open() removes it), true otherwise. Thread-safe.
+  bool wait_for_removal();
 
   /// Same as checkpoint(): named for erasure (removes from disk what `write_state` leaves out).
   CheckpointReport compact(const SnapshotWriterFn& write_state) { return checkpoint(write_state); }
