@@ -194,6 +194,9 @@ class Engine {
 
   const EngineConfig& config() const noexcept;
   size_t customer_count() const;
+  /// Counts (customers, live sessions, pending decisions, decisions, observations), the mode,
+  /// and with a state_dir "checkpoints": automatic snapshots taken, journal records since the
+  /// last snapshot, the threshold, and the last automatic snapshot's error (null when it worked).
   nlohmann::json stats() const;
 
   struct Impl;

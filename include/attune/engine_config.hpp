@@ -47,7 +47,7 @@ struct EngineConfig {
   // Persistence (see docs/persistence.md). Empty: state lives in memory only.
   std::string state_dir;
   std::string durability = "batched";     ///< every_record | batched | none
-  uint64_t checkpoint_every_records = 200000;  ///< automatic checkpoint after this many journal records
+  uint64_t checkpoint_every_records = 200000;  ///< automatic snapshot (on an engine thread) after this many journal records
 
   // Models and data: "default" finds the shipped file; anything else is a path.
   std::string emotion_model = "default";

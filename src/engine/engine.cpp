@@ -397,6 +397,7 @@ struct Engine::Impl {
     const auto& rep = dir->open_report();
     // What was restored may include erasures whose data the current files still hold.
     erased_since_checkpoint = rep.snapshot_loaded || rep.records_replayed > 0;
+    records_since_checkpoint = rep.records_replayed;
     report.created = rep.created;
     report.records_replayed = rep.records_replayed;
     report.torn_tail = rep.torn_tail;
@@ -426,6 +427,7 @@ struct Engine::Impl {
   void journal(Record type, std::string_view payload) {
     if (!journaling()) return;
     dir->append(type, payload);
+    count_record();
   }
 
   // The customer's whole profile as one record. Built only when there is a journal, into a
@@ -436,6 +438,7 @@ struct Engine::Impl {
     buffer.clear();
     profile_payload(buffer, customer, p);
     dir->append(kProfilePut, buffer);
+    count_record();
   }
 
   void profile_payload(std::string& out, std::string_view customer, const profile::Profile& p) const {
@@ -473,6 +476,7 @@ struct Engine::Impl {
   void journal(const Batch& b) {
     if (!journaling() || b.payload.empty()) return;
     dir->append(kBatch, b.payload);
+    count_record();
   }
 
   void apply_record(uint8_t type, std::string_view payload) {
@@ -962,6 +966,39 @@ struct Engine::Impl {
   // leaves unlinking the replaced files to a background thread (Engine::snapshot).
   std::atomic<bool> erased_since_checkpoint{false};
 
+  // Automatic checkpoints (config.checkpoint_every_records): every time the records journaled
+  // since the last snapshot reach a multiple of the threshold, the `checkpointer` thread is woken
+  // and takes a snapshot (Engine::Engine). Calls go on meanwhile until the snapshot takes the
+  // exclusive lock; the call that crossed the threshold is not delayed, and a failed automatic
+  // snapshot is reported by stats() and retried at the next multiple.
+  std::atomic<uint64_t> records_since_checkpoint{0};
+  std::thread checkpointer;
+  mutable std::mutex checkpointer_mutex;
+  std::condition_variable checkpointer_cv;
+  bool checkpoint_wanted = false, checkpointer_stop = false;  // checkpointer_mutex
+  uint64_t automatic_checkpoints = 0;                          // checkpointer_mutex
+  std::string last_checkpoint_error;                           // checkpointer_mutex
+
+  void count_record() {
+    const uint64_t n = records_since_checkpoint.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n % config.checkpoint_every_records != 0 || !checkpointer.joinable()) return;
+    {
+      std::lock_guard lock(checkpointer_mutex);
+      checkpoint_wanted = true;
+    }
+    checkpointer_cv.notify_one();
+  }
+
+  void stop_checkpointer() noexcept {
+    if (!checkpointer.joinable()) return;
+    {
+      std::lock_guard lock(checkpointer_mutex);
+      checkpointer_stop = true;
+    }
+    checkpointer_cv.notify_one();
+    checkpointer.join();
+  }
+
   // The latest time any call carried: the engine's "now" for snapshots, which take no time.
   std::atomic<int64_t> latest_ms{0};
   void note_time(int64_t t) noexcept {
@@ -1002,8 +1039,30 @@ struct Engine::Impl {
 
 // ---- construction ----------------------------------------------------------------------------
 
-Engine::Engine(EngineConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Engine::Engine(EngineConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  Impl& m = *impl_;
+  if (!m.dir) return;
+  m.checkpointer = std::thread([this, &m] {
+    std::unique_lock lock(m.checkpointer_mutex);
+    for (;;) {
+      m.checkpointer_cv.wait(lock, [&m] { return m.checkpoint_wanted || m.checkpointer_stop; });
+      if (m.checkpointer_stop) return;
+      m.checkpoint_wanted = false;
+      lock.unlock();
+      std::string failure;
+      try {
+        snapshot();
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      lock.lock();
+      if (failure.empty()) ++m.automatic_checkpoints;
+      m.last_checkpoint_error = std::move(failure);
+    }
+  });
+}
 Engine::~Engine() {
+  if (impl_) impl_->stop_checkpointer();
   if (impl_ && impl_->dir) {
     try {
       impl_->dir->close();
@@ -1827,6 +1886,7 @@ void Engine::snapshot() {
                       profile::OldGeneration::background);
     if (m.erased_since_checkpoint.load()) m.dir->wait_for_removal();
     m.erased_since_checkpoint = false;
+    m.records_since_checkpoint = 0;
   } catch (...) {
     drop_lapsed_texts();  // the profiles swept before the failure lost their emotion data
     throw;
@@ -1849,7 +1909,17 @@ nlohmann::json Engine::stats() const {
     std::lock_guard lock(s.mutex);
     live += s.live.size();
   }
+  nlohmann::json checkpoints = nullptr;
+  if (m.dir) {
+    std::lock_guard lock(m.checkpointer_mutex);
+    checkpoints = {{"automatic", m.automatic_checkpoints},
+                   {"journal_records_since", m.records_since_checkpoint.load()},
+                   {"every_records", m.config.checkpoint_every_records},
+                   {"last_error", m.last_checkpoint_error.empty() ? nlohmann::json(nullptr)
+                                                                  : nlohmann::json(m.last_checkpoint_error)}};
+  }
   return {{"customers", m.count_profiles()},
+          {"checkpoints", checkpoints},
           {"live_sessions", live},
           {"pending_decisions", [&] { std::lock_guard l(m.learn_mutex); return m.pending.size(); }()},
           {"decisions", m.decision_counter.load()},

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <unistd.h>
@@ -262,6 +263,44 @@ TEST_CASE("snapshot: erased data is off the disk when it returns; otherwise old 
   auto e = Engine::from_json(config);
   CHECK(e->customer_count() == 1);
   CHECK(e->profile("keep-customer-0001", kT0 + 5).observations == 3);
+  e.reset();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("checkpoint_every_records: a background snapshot keeps the journal bounded", "[engine]") {
+  const std::string dir = temp_dir("auto-checkpoint");
+  const std::string config = R"({"seed": 3, "state_dir": ")" + dir +
+                             R"(", "durability": "none", "checkpoint_every_records": 1000})";
+  auto snapshot_generation = [&dir] {
+    std::string newest;
+    for (const auto& f : std::filesystem::directory_iterator(dir)) {
+      const std::string name = f.path().filename().string();
+      if (name.rfind("snapshot-", 0) == 0 && name.size() > 4 && name.substr(name.size() - 4) == ".bin")
+        newest = std::max(newest, name);
+    }
+    return newest;
+  };
+  {
+    auto e = Engine::from_json(config);
+    CHECK(e->stats()["checkpoints"]["automatic"] == 0);
+    grant_all(*e, "c");  // 3 records
+    for (int i = 0; i < 996; ++i) e->observe_text("c", Channel::web, "fine", kT0 + 1 + i);
+    CHECK(e->stats()["checkpoints"]["journal_records_since"] == 999);
+    CHECK(snapshot_generation().empty());  // below the threshold: no snapshot yet
+    e->observe_text("c", Channel::web, "the thousandth record", kT0 + 2000);
+    // The snapshot runs on the engine's thread; wait for it (bounded).
+    for (int i = 0; i < 500 && e->stats()["checkpoints"]["automatic"] == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const auto stats = e->stats()["checkpoints"];
+    CHECK(stats["automatic"] == 1);
+    CHECK(stats["last_error"].is_null());
+    CHECK(stats["journal_records_since"] == 0);
+    CHECK(snapshot_generation() == "snapshot-00000000000000000001.bin");
+    e->observe_text("c", Channel::web, "after it", kT0 + 3000);
+  }
+  auto e = Engine::from_json(config);
+  CHECK(e->restore_report().records_replayed == 1);  // only what came after the snapshot
+  CHECK(e->profile("c", kT0 + 4000).observations == 998);
   e.reset();
   std::filesystem::remove_all(dir);
 }

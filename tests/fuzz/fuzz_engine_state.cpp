@@ -7,7 +7,8 @@
 // every record is framed and checksummed and reaches the engine's record decoder).
 // Invariants: opening either succeeds or throws attune::error / invalid_argument with an input
 // status (never a crash, leak, UB or another exception); a directory that opened can be
-// checkpointed, and re-opens to the same customer count and statistics.
+// checkpointed, and re-opens to the same customer count and statistics (other than the
+// checkpoint counters).
 #include "fuzz_support.hpp"
 
 #include "attune/engine.hpp"
@@ -60,12 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto engine = attune::Engine::from_json(config);
     customers = engine->customer_count();
     stats = engine->stats();
+    stats.erase("checkpoints");  // the journal's record count differs after the snapshot, by design
     engine->snapshot();
   });
   if (opened) {
     auto engine = attune::Engine::from_json(config);  // what was checkpointed must open again
     require(engine->customer_count() == customers);
-    require(engine->stats() == stats);
+    nlohmann::json again = engine->stats();
+    again.erase("checkpoints");
+    require(again == stats);
   }
   return 0;
 }
