@@ -43,7 +43,10 @@
 //
 // Thread-safety: every member function may be called concurrently, for different customers and
 // for the same customer. Calls on one customer are linearizable (a per-customer lock); learning
-// (reward, correct) is serialized; snapshot() briefly blocks all other calls.
+// (reward, correct) is serialized; snapshot() briefly blocks all other calls (about 1 s per
+// million customers). With a state_dir the engine also runs a thread that takes the automatic
+// snapshots (checkpoint_every_records) and, after each snapshot, a short-lived one that unlinks
+// the files it replaced; the destructor joins them.
 #pragma once
 
 #include "attune/engine_config.hpp"
