@@ -425,7 +425,11 @@ struct Engine::Impl {
   bool journaling() const { return dir.has_value() && !replaying; }
 
   void journal(Record type, std::string_view payload) {
-    if (!journaling()) return;
+    if (journaling()) append_record(type, payload);
+  }
+
+  // Every record goes through here: journaled, then counted towards the automatic checkpoint.
+  void append_record(Record type, std::string_view payload) {
     dir->append(type, payload);
     count_record();
   }
@@ -437,8 +441,7 @@ struct Engine::Impl {
     thread_local std::string buffer;
     buffer.clear();
     profile_payload(buffer, customer, p);
-    dir->append(kProfilePut, buffer);
-    count_record();
+    append_record(kProfilePut, buffer);
   }
 
   void profile_payload(std::string& out, std::string_view customer, const profile::Profile& p) const {
@@ -474,9 +477,7 @@ struct Engine::Impl {
     }
   };
   void journal(const Batch& b) {
-    if (!journaling() || b.payload.empty()) return;
-    dir->append(kBatch, b.payload);
-    count_record();
+    if (journaling() && !b.payload.empty()) append_record(kBatch, b.payload);
   }
 
   void apply_record(uint8_t type, std::string_view payload) {
@@ -873,9 +874,14 @@ struct Engine::Impl {
   }
 
   void drop_cached_texts(std::string_view customer) {
+    drop_cached_texts_where([customer](const std::string& c) { return c == customer; });
+  }
+  // Drops the cached texts of every customer for whom of_customer(id) is true.
+  template <class Pred>
+  void drop_cached_texts_where(Pred&& of_customer) {
     std::lock_guard lock(cache_mutex);
     for (auto it = cache.begin(); it != cache.end();) {
-      if (it->second.customer == customer) it = cache.erase(it);
+      if (of_customer(it->second.customer)) it = cache.erase(it);
       else ++it;
     }
   }
@@ -1867,12 +1873,7 @@ void Engine::snapshot() {
   std::unordered_set<std::string> lapsed;
   const bool sweep = now != 0 && (!m.swept_since_open || m.consent->expiring_grants() > 0);
   auto drop_lapsed_texts = [&] {
-    if (lapsed.empty()) return;
-    std::lock_guard lock(m.cache_mutex);
-    for (auto it = m.cache.begin(); it != m.cache.end();) {
-      if (lapsed.count(it->second.customer)) it = m.cache.erase(it);
-      else ++it;
-    }
+    if (!lapsed.empty()) m.drop_cached_texts_where([&](const std::string& c) { return lapsed.count(c) > 0; });
   };
   try {
     std::lock_guard learn(m.learn_mutex);

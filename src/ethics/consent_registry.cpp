@@ -114,26 +114,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-void write_customer(Writer& w, std::string_view id, const ConsentRecord& rec) {
-  w.u16(static_cast<uint16_t>(id.size()));
-  w.bytes(id);
-  uint8_t count = 0;
-  for (const auto& p : rec.purposes) count = static_cast<uint8_t>(count + (p.present ? 1 : 0));
-  w.u8(count);
-  for (size_t i = 0; i < kPurposeCount; ++i) {
-    const PurposeConsent& p = rec.purposes[i];
-    if (!p.present) continue;
-    w.u8(static_cast<uint8_t>(i));
-    w.u8(static_cast<uint8_t>((p.granted ? kFlagGranted : 0) | (p.expires_at_ms ? kFlagExpiry : 0) |
-                              (p.revoked_at_ms ? kFlagRevoked : 0)));
-    w.i64(p.granted_at_ms);
-    if (p.expires_at_ms) w.i64(*p.expires_at_ms);
-    if (p.revoked_at_ms) w.i64(*p.revoked_at_ms);
-    w.u8(static_cast<uint8_t>(p.source.size()));
-    w.bytes(p.source);
-  }
-}
-
 // Reads and validates one customer; every invariant the public API enforces is re-checked, so a
 // blob cannot smuggle in state that grant()/revoke() would have refused.
 std::string read_customer(Reader& r, ConsentRecord& rec) {
@@ -251,6 +231,32 @@ int64_t get48(const uint8_t (&b)[6]) noexcept {
   uint64_t u = 0;
   for (int i = 0; i < 6; ++i) u |= uint64_t{b[i]} << (8 * i);
   return static_cast<int64_t>(u);
+}
+
+// One customer in the blob format, straight from the packed records (no ConsentRecord with its
+// strings): used for the whole registry and for one customer. `rec` null: no records (count 0).
+// A template only so that it can name the registry's private Store and Packed types.
+template <class StoreT, class PackedT>
+void write_customer(Writer& w, const StoreT& store, std::string_view id, const PackedT* rec) {
+  w.u16(static_cast<uint16_t>(id.size()));
+  w.bytes(id);
+  uint8_t count = 0;
+  if (rec)
+    for (const auto& p : rec->purposes) count = static_cast<uint8_t>(count + ((p.flags & kPresent) ? 1 : 0));
+  w.u8(count);
+  if (!rec) return;
+  for (size_t i = 0; i < kPurposeCount; ++i) {
+    const auto& p = rec->purposes[i];
+    if (!(p.flags & kPresent)) continue;
+    w.u8(static_cast<uint8_t>(i));
+    w.u8(static_cast<uint8_t>(p.flags & (kFlagGranted | kFlagExpiry | kFlagRevoked)));
+    w.i64(get48(p.times[0]));
+    if (p.flags & kFlagExpiry) w.i64(get48(p.times[1]));
+    if (p.flags & kFlagRevoked) w.i64(get48(p.times[2]));
+    const std::string_view source = p.source ? std::string_view(store.sources[p.source - 1]->text) : std::string_view();
+    w.u8(static_cast<uint8_t>(source.size()));
+    w.bytes(source);
+  }
 }
 }  // namespace
 
@@ -498,28 +504,7 @@ std::string ConsentRegistry::serialize() const {
   });
   w.reserve(16 + entries.size() * 64);
   w.u32(static_cast<uint32_t>(entries.size()));
-  // Written from the packed records (no ConsentRecord with its strings per customer): the same
-  // bytes as write_customer(w, id, store_.unpack(*rec)), which serialize_customer uses.
-  for (const auto& [key, id, rec] : entries) {
-    (void)key;
-    w.u16(static_cast<uint16_t>(id.size()));
-    w.bytes(id);
-    uint8_t count = 0;
-    for (const auto& p : rec->purposes) count = static_cast<uint8_t>(count + ((p.flags & kPresent) ? 1 : 0));
-    w.u8(count);
-    for (size_t i = 0; i < kPurposeCount; ++i) {
-      const PackedPurpose& p = rec->purposes[i];
-      if (!(p.flags & kPresent)) continue;
-      w.u8(static_cast<uint8_t>(i));
-      w.u8(static_cast<uint8_t>(p.flags & (kFlagGranted | kFlagExpiry | kFlagRevoked)));
-      w.i64(get48(p.times[0]));
-      if (p.flags & kFlagExpiry) w.i64(get48(p.times[1]));
-      if (p.flags & kFlagRevoked) w.i64(get48(p.times[2]));
-      const std::string_view source = p.source ? std::string_view(store_.sources[p.source - 1]->text) : std::string_view();
-      w.u8(static_cast<uint8_t>(source.size()));
-      w.bytes(source);
-    }
-  }
+  for (const Entry& e : entries) write_customer(w, store_, e.id, e.rec);
   lock.unlock();
   return w.finish();
 }
@@ -546,13 +531,16 @@ void ConsentRegistry::deserialize(std::string_view bytes) {
 }
 
 std::string ConsentRegistry::serialize_customer(std::string_view customer) const {
-  const ConsentRecord rec = record(customer);
+  require_customer(customer);
   Writer w;
   w.bytes(std::string_view(kMagic, 4));
   w.u16(kFormatVersion);
   w.u8(kKindCustomer);
   w.u8(0);
-  write_customer(w, customer, rec);
+  {
+    std::shared_lock lock(mutex_);
+    write_customer(w, store_, customer, store_.map.find(customer));
+  }
   return w.finish();
 }
 
