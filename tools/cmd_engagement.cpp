@@ -99,11 +99,12 @@ size_t cv_bin(double cv) {
 }
 
 // The ceiling for this kind of test: the same CUSUM rules (k, h from Siegmund at the same ARL0,
-// the same winsorizing), but with the account's true outlier-free daily mean and true noise
+// the same robust day evidence), but with the account's true outlier-free daily mean and true noise
 // (log-scale variance m/(1+m)^2 + 1/kappa) instead of estimates. No detector that has to learn
 // the baseline from the account's own history can do better than this with the same rules.
 struct OracleCusum {
   double min_drop, arl0, s = 0;
+  uint8_t low_run = 0, high_run = 0;
   bool alarm = false;
   bool step(double x, double clean_mean, double kappa) {
     const double m = clean_mean;
@@ -111,8 +112,8 @@ struct OracleCusum {
     const double delta = (std::log1p(m) - std::log1p((1 - min_drop) * m)) / sd;
     const double k = 0.5 * delta;
     const double h = behavior::EngagementMonitor::threshold_for(arl0, k);
-    const double z = std::clamp((std::log1p(x) - std::log1p(m)) / sd, -(k + std::min(h / 2.5, 2.0)), 1.5);
-    s = std::max(0.0, s - z - k);
+    s = std::max(0.0, s + behavior::EngagementMonitor::day_evidence(std::log1p(x) - std::log1p(m), sd, k, h,
+                                                                   low_run, high_run));
     const bool raised = !alarm && s > h;
     alarm = s > h || (alarm && s > 0);
     return raised;
@@ -248,7 +249,7 @@ int engagement_bench(const std::vector<std::string>& argv) {
   if (args.has("help")) {
     std::printf(
         "attune engagement bench [--accounts N] [--seed S] [--drop 0.2] [--regime active|standard|quiet|hard|all]\n"
-        "                        [--min-drop 0.2] [--arl0 3000] [--warmup 21] [--half-life 21] [--rebaseline 28]\n"
+        "                        [--min-drop 0.2] [--arl0 2500] [--warmup 28] [--half-life 42] [--rebaseline 28]\n"
         "                        [--no-outliers] [--no-drift] [--no-seasonality] [--oracle]\n"
         "Synthetic detachment benchmark of EngagementMonitor (docs/behavior-dynamics.md); prints JSON lines.\n");
     return 0;

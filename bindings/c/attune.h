@@ -477,7 +477,7 @@ ATTUNE_API int attune_hesitation_detector_deserialize(const uint8_t* data, size_
 typedef struct attune_engagement_options {
   uint32_t struct_size;
   float min_drop;            /* relative drop to detect, default 0.20 */
-  float arl0_days;           /* nominal days between false alarms, default 4000 */
+  float arl0_days;           /* nominal days between false alarms, default 2500 */
   uint16_t warmup_days;      /* default 28 (14..28) */
   uint16_t level_half_life;  /* days, default 42 */
   uint16_t rebaseline_days;  /* days in alarm before the lower level is the new normal, default 28 */

@@ -203,7 +203,7 @@ void bind_dynamics(py::module_& m) {
              o.rebaseline_days = rebaseline_days;
              return EngagementMonitor(o);
            }),
-           py::arg("min_drop") = 0.2f, py::arg("arl0_days") = 4000.0f, py::arg("warmup_days") = 28,
+           py::arg("min_drop") = 0.2f, py::arg("arl0_days") = 2500.0f, py::arg("warmup_days") = 28,
            py::arg("level_half_life") = 42, py::arg("rebaseline_days") = 28)
       .def("observe", &EngagementMonitor::observe, py::arg("time"), py::arg("amount") = 1.0)
       .def("observe_day", &EngagementMonitor::observe_day, py::arg("day"), py::arg("value"))

@@ -15,8 +15,24 @@ namespace {
 
 constexpr double kSecondsPerDay = 86400.0;
 constexpr double kMinScale = 0.02;  // 2%: below this, counting noise alone is larger
-constexpr double kZClipUp = 1.5;  // winsorizing of high days (campaign spikes)
-constexpr double kHuber = 2.5;
+// Evidence of one day for "a drop of min_drop started" (the CUSUM increment), robust to the
+// days that say nothing about a drop: an outage or a holiday (a day far below even a dropped
+// baseline) and a campaign spike (far above the usual).
+constexpr double kZClipUp = 1.5;        // a plausible high day subtracts at most k + 1.5 from S
+constexpr double kLowCapShare = 0.5;    // a plausible low day adds at most h/2: no two days alone alarm
+constexpr double kLowCapMax = 2.0;      // ... and at most 2 (sd units) for the flat thresholds of noisy accounts
+constexpr double kImplausible = 3.0;    // sd below the dropped baseline: an outage, not the drop ...
+constexpr double kOutageLog = -0.5108;  // ... and below 60% of the usual, log(0.6)
+constexpr double kOutageShare = 0.1;    // an isolated implausible low day adds 0.1 h
+constexpr uint8_t kStopDays = 3;        // this many implausible low days in a row: the customer stopped
+constexpr double kSpike = 4.0;          // sd above the baseline: a spike, no evidence either way
+// Baseline tracking skips days more than kOutlier sd from the prediction (unless they persist,
+// kStopDays in a row above it: a real rise); the scale is the RMS of the kept residuals, divided
+// by E[z^2 | |z| < 4] = 0.9989 for Gaussian noise.
+constexpr double kOutlier = 4.0;
+constexpr double kKeptVariance = 0.9989;
+constexpr double kLevelClip = 2.5;      // kept residuals move the level by at most 2.5 sd
+constexpr double kFreeze = 0.65;        // tracking pauses while S >= 0.65 h (a drop may be building)
 constexpr int32_t kMaxGapDays = 400;
 
 int weekday(int32_t day) { return static_cast<int>(((day % 7) + 7) % 7); }
@@ -80,6 +96,27 @@ double EngagementMonitor::k_() const noexcept {
   return 0.5 * delta;
 }
 
+double EngagementMonitor::day_evidence(double r, double scale, double k, double h, uint8_t& low_run,
+                                       uint8_t& high_run) noexcept {
+  const double z = r / scale;
+  const double cap = std::min(kLowCapShare * h, kLowCapMax);
+  // A drop of min_drop puts a day at z ~ -2k. A day more than kImplausible sd below that, and
+  // below 60% of the usual, is an outage or a holiday under either hypothesis, so alone it is
+  // weak evidence (0.1 h). Only a run of kStopDays such days (the customer stopped) counts, and
+  // then every day of it at the cap. (Without the 60% condition, a very regular account's 30%
+  // drop would look like a string of outages.)
+  const bool outage_like = z < -(2.0 * k + kImplausible) && r < kOutageLog;
+  low_run = outage_like ? static_cast<uint8_t>(std::min(low_run + 1, kStopDays + 1)) : 0;
+  high_run = z > kSpike ? static_cast<uint8_t>(std::min(high_run + 1, int(kStopDays))) : 0;
+  const double outage = std::min(kOutageShare * h, cap);
+  // Clamped as an increment, not as z: for a very regular account h (and so the cap) can be far
+  // below the rounding error of k, and k + cap - k would be 0.
+  if (low_run == 0) return high_run > 0 ? 0.0 : std::clamp(-z - k, -(kZClipUp + k), cap);
+  if (low_run < kStopDays) return outage;
+  if (low_run == kStopDays) return cap + (kStopDays - 1) * (cap - outage);  // the run's earlier days, fully
+  return cap;
+}
+
 void EngagementMonitor::close_day(int32_t day, double value) noexcept {
   const double y = std::log1p(value);
   const int w = weekday(day);
@@ -98,14 +135,10 @@ void EngagementMonitor::close_day(int32_t day, double value) noexcept {
 
   const double scale = std::max(kMinScale, double(scale_));
   const double r = y - level_ - dow_[w];
+  const double z = r / scale;
   const double k = k_();
   const double h = threshold_for(opt_.arl0_days, k);
-  // Winsorizing: no single low day brings S more than a third of the way to the alarm (an outage
-  // or a holiday is one day; a drop is many), and one high day cannot erase a drop under way.
-  // The cap is h/2.5: two capped days stay below h (0.8h), so an alarm needs at least three low
-  // days, but three days need not all be at the cap (was h/3: three days exactly at the cap).
-  const double z = std::clamp(r / scale, -(k + std::min(h / 2.5, 2.0)), kZClipUp);
-  const double s_new = std::max(0.0, cusum_ - z - k);
+  const double s_new = std::max(0.0, cusum_ + day_evidence(r, scale, k, h, low_run_, high_run_));
 
   if (s_new > 0) {
     if (cusum_ == 0) {
@@ -138,13 +171,16 @@ void EngagementMonitor::close_day(int32_t day, double value) noexcept {
     alarm_age_ = 1;
   }
 
-  // Baseline follows the account except while a drop is building up (S >= h/2), so a real drop
-  // is not absorbed before it is detected; residuals are clipped so outliers barely move it.
-  if (cusum_ < 0.5 * h && alarm_age_ == 0) {
+  // Baseline follows the account except while a drop may be building up (S >= 0.65 h), so a
+  // real drop is not absorbed before it is detected. Outlier days are skipped (they would
+  // inflate the scale: 3% of such days made it 12% too wide on the benchmark), unless they
+  // persist above the baseline (a real rise); a persistent fall is the CUSUM's business.
+  const bool outlier = std::fabs(z) > kOutlier && high_run_ < kStopDays;
+  if (cusum_ < kFreeze * h && alarm_age_ == 0 && !outlier) {
     // Gain: a running mean right after warm-up (the warm-up fit counts as warmup_days
     // observations), then the exponential forgetting of level_half_life.
     const double alpha = std::max(1.0 - std::exp2(-1.0 / opt_.level_half_life), 1.0 / double(days_seen_));
-    const double rc = std::clamp(r, -kHuber * scale, kHuber * scale);
+    const double rc = std::clamp(r, -kLevelClip * scale, kLevelClip * scale);
     level_ = static_cast<float>(level_ + alpha * rc);
     // Weekday offsets see one observation a week: a running mean of that weekday's residuals
     // (the warm-up counts as its 2-4 observations), then forgetting with a half-life of
@@ -157,8 +193,8 @@ void EngagementMonitor::close_day(int32_t day, double value) noexcept {
     mean /= 7.0;
     for (auto& o : dow_) o = static_cast<float>(o - mean);
     level_ = static_cast<float>(level_ + mean);
-    const double r2 = std::min(r * r, kHuber * kHuber * scale * scale);
-    scale_ = static_cast<float>(std::max(kMinScale, std::sqrt((1 - alpha) * scale * scale + alpha * r2 / 0.978)));
+    const double r2 = std::min(r * r, kOutlier * kOutlier * scale * scale);
+    scale_ = static_cast<float>(std::max(kMinScale, std::sqrt((1 - alpha) * scale * scale + alpha * r2 / kKeptVariance)));
   }
 }
 
@@ -194,16 +230,11 @@ void EngagementMonitor::fit_warmup(int32_t last_day) noexcept {
   // 1.4826 * MAD estimates the sd of Gaussian residuals; 7 offsets and a level were fitted on n days.
   const double mad = median_of(tmp.data(), n);
   level_ = static_cast<float>(lvl);
-  // The scale must describe how far a *new* day falls from this estimated baseline: the in-sample
-  // spread (dof-corrected) plus the error of the fitted level and weekday offsets (a median of n
-  // days has variance ~1.57 sigma^2 / n; the level and a weekday offset, each seen on n/7
-  // days, would add 1.57 * 8 / n). Half of that is added: the EW RMS of later prediction residuals
-  // takes over within weeks, and the full term delayed detection in the high-volume accounts
-  // (benchmark development seed: with it 0.887, without 0.909 of 20% drops within 7 days for
-  // cv < 0.10; light users' false alarms in the first 8 weeks 0.84, 1.8 per 1,000 days).
+  // In-sample spread, corrected for the 8 fitted medians. It is not widened for the fitted
+  // baseline's own error: the RMS of the later prediction residuals takes over within weeks, and
+  // widening it cost more detection than the false alarms it saved (docs/behavior-dynamics.md).
   const double dof = double(n) / std::max(1.0, double(n) - 8.0);
-  const double predictive = 1.0 + 1.57 * 4.0 / double(n);
-  scale_ = static_cast<float>(std::max(kMinScale, 1.4826 * mad * std::sqrt(dof * predictive)));
+  scale_ = static_cast<float>(std::max(kMinScale, 1.4826 * mad * std::sqrt(dof)));
   warm_.fill(0);
 }
 
@@ -280,7 +311,7 @@ std::vector<uint8_t> EngagementMonitor::serialize() const {
   detail::ByteWriter w;
   w.magic("ATEM");
   w.u8(1);
-  w.u8(has_day_);
+  w.u8(static_cast<uint8_t>(has_day_ | (low_run_ << 1) | (high_run_ << 4)));
   w.f32(opt_.min_drop);
   w.f32(opt_.arl0_days);
   w.u16(opt_.warmup_days);
@@ -305,7 +336,10 @@ EngagementMonitor EngagementMonitor::deserialize(const uint8_t* data, size_t siz
   detail::ByteReader r(data, size, "EngagementMonitor");
   r.header("ATEM", 1);
   EngagementMonitor m;
-  m.has_day_ = r.u8();
+  const uint8_t flags = r.u8();
+  m.has_day_ = flags & 1u;
+  m.low_run_ = (flags >> 1) & 7u;
+  m.high_run_ = (flags >> 4) & 7u;
   m.opt_.min_drop = r.f32();
   m.opt_.arl0_days = r.f32();
   m.opt_.warmup_days = r.u16();
@@ -328,7 +362,8 @@ EngagementMonitor EngagementMonitor::deserialize(const uint8_t* data, size_t siz
   m.alarm_age_ = r.u16();
   m.change_day_ = r.i32();
   for (auto& b : m.warm_) b = r.u8();
-  bool ok = m.has_day_ <= 1 && std::isfinite(m.open_amount_) && m.open_amount_ >= 0 && std::isfinite(m.level_) &&
+  bool ok = (flags & 0x80u) == 0 && m.low_run_ <= kStopDays + 1 && m.high_run_ <= kStopDays &&
+            std::isfinite(m.open_amount_) && m.open_amount_ >= 0 && std::isfinite(m.level_) &&
             std::isfinite(m.scale_) && m.scale_ >= 0 && std::isfinite(m.cusum_) && m.cusum_ >= 0 &&
             std::isfinite(m.run_sum_);
   for (float o : m.dow_) ok = ok && std::isfinite(o);
@@ -348,7 +383,8 @@ bool EngagementMonitor::operator==(const EngagementMonitor& o) const noexcept {
          opt_.rebaseline_days == o.opt_.rebaseline_days && open_day_ == o.open_day_ &&
          open_amount_ == o.open_amount_ && level_ == o.level_ && scale_ == o.scale_ && dow_ == o.dow_ &&
          cusum_ == o.cusum_ && run_sum_ == o.run_sum_ && run_len_ == o.run_len_ && days_seen_ == o.days_seen_ &&
-         alarm_age_ == o.alarm_age_ && change_day_ == o.change_day_ && has_day_ == o.has_day_ && warm_ == o.warm_;
+         alarm_age_ == o.alarm_age_ && change_day_ == o.change_day_ && has_day_ == o.has_day_ &&
+         low_run_ == o.low_run_ && high_run_ == o.high_run_ && warm_ == o.warm_;
 }
 
 }  // namespace attune::behavior
