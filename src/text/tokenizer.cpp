@@ -82,8 +82,9 @@ bool is_non_word_symbol(char32_t c) noexcept {
 
 // ASCII classes.
 enum : uint8_t { kSpace = 1, kLetter = 2, kDigit = 4, kUpper = 8 };
-constexpr std::array<uint8_t, 128> make_ascii_table() {
-  std::array<uint8_t, 128> t{};
+// Indexed by any byte: the bytes of multi-byte UTF-8 sequences (>= 0x80) have no class.
+constexpr std::array<uint8_t, 256> make_ascii_table() {
+  std::array<uint8_t, 256> t{};
   t[' '] = t['\t'] = t['\n'] = t['\r'] = t['\v'] = t['\f'] = kSpace;
   for (int c = 'a'; c <= 'z'; ++c) t[c] = kLetter;
   for (int c = 'A'; c <= 'Z'; ++c) t[c] = kLetter | kUpper;
@@ -116,20 +117,32 @@ constexpr Emoticon kEmoticons[] = {
     {"xD", true}, {"D:", true}, {"8-)", true}, {"8)", true},
 };
 
+// The first characters of kEmoticons, as a table: every ASCII token start is checked.
+constexpr std::array<bool, 256> kEmoticonStart = [] {
+  std::array<bool, 256> t{};
+  for (const auto& e : kEmoticons) t[static_cast<unsigned char>(e.text[0])] = true;
+  return t;
+}();
+
+constexpr std::string_view kNegators[] = {
+    "not",    "no",      "never",  "nor",     "none",    "nobody",   "nothing",  "nowhere",
+    "neither", "without", "cannot", "hardly", "barely",  "dont",     "cant",     "wont",
+    "didnt",  "doesnt",  "isnt",   "wasnt",   "arent",   "werent",   "couldnt",  "shouldnt",
+    "wouldnt", "aint",   "havent", "hasnt",   "hadnt",   "mustnt",   "neednt",   "nope"};
+
+// Bit n of kNegatorLengths[c]: some negator starts with c and has n letters. Almost every word
+// fails this test, so the list itself is rarely scanned.
+constexpr std::array<uint16_t, 256> kNegatorLengths = [] {
+  std::array<uint16_t, 256> t{};
+  for (const auto w : kNegators) t[static_cast<unsigned char>(w[0])] |= static_cast<uint16_t>(1u << w.size());
+  return t;
+}();
+
 bool is_negator(std::string_view w) noexcept {
-  static constexpr std::string_view kWords[] = {
-      "not",    "no",      "never",  "nor",     "none",    "nobody",   "nothing",  "nowhere",
-      "neither", "without", "cannot", "hardly", "barely",  "dont",     "cant",     "wont",
-      "didnt",  "doesnt",  "isnt",   "wasnt",   "arent",   "werent",   "couldnt",  "shouldnt",
-      "wouldnt", "aint",   "havent", "hasnt",   "hadnt",   "mustnt",   "neednt",   "nope"};
   if (w.size() < 2 || w.size() > 8) return w.size() > 8 && w.compare(w.size() - 3, 3, "n't") == 0;
   if (w.back() == 't' && w.size() >= 3 && w[w.size() - 2] == '\'' && w[w.size() - 3] == 'n') return true;
-  // Every negator starts with one of these letters: most words are rejected on one compare.
-  const char c = w[0];
-  if (c != 'n' && c != 'w' && c != 'c' && c != 'h' && c != 'b' && c != 'd' && c != 'i' && c != 'a' && c != 's' &&
-      c != 'm')
-    return false;
-  for (auto k : kWords)
+  if (!((kNegatorLengths[static_cast<unsigned char>(w[0])] >> w.size()) & 1u)) return false;
+  for (const auto k : kNegators)
     if (k == w) return true;
   return false;
 }
@@ -151,8 +164,12 @@ class Scanner {
     while (i_ < s_.size()) {
       const auto b = static_cast<unsigned char>(s_[i_]);
       if (b < 0x80 && (kAscii[b] & kSpace)) { ++i_; continue; }
-      size_t j = i_;
-      const char32_t c = decode_utf8(s_, j);
+      size_t j = i_ + 1;
+      char32_t c = b;
+      if (b >= 0x80) {
+        j = i_;
+        c = decode_utf8(s_, j);
+      }
       if (c >= 0x80 && is_unicode_space(c)) { i_ = j; continue; }
       if (c == 0x200D || c == 0xFE0F || c == 0xFE0E) { i_ = j; continue; }  // stray joiners
 
@@ -314,7 +331,7 @@ class Scanner {
 
   bool try_emoticon() {
     const char first = s_[i_];
-    if (!std::strchr(">:;=<^-oOTxXD8", first)) return false;
+    if (!kEmoticonStart[static_cast<unsigned char>(first)]) return false;
     // Letters and digits start an emoticon only before these second characters; this keeps the
     // table scan off the path of ordinary words.
     if ((kAscii[static_cast<unsigned char>(first)] & (kLetter | kDigit)) != 0) {
@@ -322,8 +339,9 @@ class Scanner {
       if (second != '_' && second != 'D' && second != ':' && second != ')' && second != '-') return false;
     }
     for (const auto& e : kEmoticons) {
+      if (e.text[0] != first) continue;
       const size_t n = std::strlen(e.text);
-      if (e.text[0] != first || s_.size() - i_ < n || s_.compare(i_, n, e.text) != 0) continue;
+      if (s_.size() - i_ < n || s_.compare(i_, n, e.text) != 0) continue;
       if (e.alnum_start && !at_boundary_before()) continue;
       const char last = e.text[n - 1];
       const bool alnum_end = (last >= 'a' && last <= 'z') || (last >= 'A' && last <= 'Z') || (last >= '0' && last <= '9');
@@ -441,7 +459,9 @@ class Scanner {
         run_len = 1;
       }
       if (run_cp < 0x80) {
-        out_.normalized.append(run_len, static_cast<char>(run_cp));
+        // Runs are mostly one or two letters: push_back stays inline, append(n, c) does not.
+        out_.normalized.push_back(static_cast<char>(run_cp));
+        if (run_len > 1) out_.normalized.append(run_len - 1, static_cast<char>(run_cp));
       } else {
         for (size_t r = 0; r < run_len; ++r) append_utf8(out_.normalized, run_cp);
       }
