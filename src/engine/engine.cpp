@@ -287,6 +287,10 @@ struct Engine::Impl {
   // -- construction ----------------------------------------------------------------------------
 
   explicit Impl(EngineConfig c) : config(std::move(c)), transitions() {
+    // EngineConfig::from_json checks its range; a host filling the struct itself gets the same
+    // answer here (0 would be a division by zero on the first journaled record).
+    if (config.checkpoint_every_records == 0)
+      throw invalid_argument("checkpoint_every_records must be at least 1", status::out_of_range);
     emotion = std::make_unique<emotion::EmotionModel>(config.emotion_model == "default"
                                                           ? emotion::EmotionModel::load_default()
                                                           : emotion::EmotionModel::load(config.emotion_model));

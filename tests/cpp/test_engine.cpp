@@ -302,6 +302,10 @@ TEST_CASE("checkpoint_every_records: a background snapshot keeps the journal bou
   CHECK(e->restore_report().records_replayed == 1);  // only what came after the snapshot
   CHECK(e->profile("c", kT0 + 4000).observations == 998);
   e.reset();
+  // A host that fills EngineConfig itself gets a clear error for 0, as the JSON form does.
+  EngineConfig zero = EngineConfig::parse(config);
+  zero.checkpoint_every_records = 0;
+  CHECK_THROWS_AS(Engine(zero), attune::invalid_argument);
   std::filesystem::remove_all(dir);
 }
 
